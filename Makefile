@@ -1,0 +1,46 @@
+# sinkwatch — two commands: `make demo` and `make test`. Both create the virtualenv if missing.
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+SINKWATCH_HOME ?= $(CURDIR)/var
+export SINKWATCH_HOME
+SW := $(VENV)/bin/sinkwatch
+PYTEST_ARGS ?=
+
+.PHONY: demo test venv lint bench clean-var help
+
+help:
+	@echo "make demo   - create the venv, run the nightly pipeline through Airflow on the sample data"
+	@echo "make test   - create the venv, run the test suite"
+	@echo "make lint   - ruff"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# The venv is (re)synced from the lock file whenever pyproject.toml or uv.lock change.
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --python $(PYTHON)
+	touch $@
+
+venv: $(VENV)/.synced
+
+demo: venv
+	$(SW) sample-data --scale demo
+	$(SW) airflow db migrate > /dev/null
+	$(SW) airflow pools set duckdb_build 1 "one writer per DuckDB file" > /dev/null
+	@for dag in ingest_surveys ingest_remote_sensing ingest_disturbances sinkwatch_nightly; do \
+		echo "== airflow dags test $$dag"; \
+		$(SW) airflow dags test $$dag > $(SINKWATCH_HOME)/logs/demo_$$dag.log 2>&1 \
+			|| { tail -n 60 $(SINKWATCH_HOME)/logs/demo_$$dag.log; exit 1; }; \
+		grep -E "DagRun Finished|state=" $(SINKWATCH_HOME)/logs/demo_$$dag.log | tail -n 1; \
+	done
+	@$(VENV)/bin/python -m sinkwatch.report
+
+test: venv
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .

@@ -1,0 +1,66 @@
+"""
+### sinkwatch_nightly
+
+The nightly accounting run (02:00 Beijing time):
+
+1. `build_marts` — one `dbt build` (seeds, staging, intermediate, marts and their tests) into a
+   run-specific DuckDB file `warehouse/builds/marts_<run>.duckdb`;
+2. `gate_marts` — Great Expectations mart suites on that file; a critical failure fails the
+   task, and nothing after it runs;
+3. `publish` — atomic swap of the validated file into `warehouse/marts.duckdb`, keeping the
+   previous versions in `warehouse/published/`;
+4. `refresh_dashboard` — render the static site from the published marts and swap it in.
+
+Every task that opens the build database runs in the 1-slot pool `duckdb_build`: DuckDB allows
+one writer per file and a reader blocks a writer too. Analysts and the dashboard only read the
+published copy.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import dag, task
+
+from sinkwatch.dagkit import DEFAULT_ARGS, DUCKDB_POOL, MARTS_ASSET, RAW_ASSETS
+
+
+@dag(
+    dag_id="sinkwatch_nightly",
+    schedule="0 2 * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["sinkwatch", "accounting", "publish"],
+    doc_md=__doc__,
+)
+def sinkwatch_nightly():
+    @task(pool=DUCKDB_POOL, inlets=list(RAW_ASSETS.values()))
+    def build_marts(run_id: str | None = None) -> str:
+        from sinkwatch import pipeline
+
+        return str(pipeline.build(run_id))
+
+    @task(pool=DUCKDB_POOL, retries=0)
+    def gate_marts(build_db: str, run_id: str | None = None) -> None:
+        from sinkwatch import pipeline
+
+        pipeline.gate(run_id)
+
+    @task(pool=DUCKDB_POOL, outlets=[MARTS_ASSET])
+    def publish(run_id: str | None = None) -> str:
+        from sinkwatch import pipeline
+
+        return str(pipeline.publish(run_id))
+
+    @task
+    def refresh_dashboard(run_id: str | None = None) -> str:
+        from sinkwatch import pipeline
+
+        return str(pipeline.refresh_dashboard(run_id))
+
+    built = build_marts()
+    gate_marts(built) >> publish() >> refresh_dashboard()
+
+
+sinkwatch_nightly()

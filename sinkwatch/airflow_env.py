@@ -1,0 +1,31 @@
+"""The embedded Airflow's settings: AIRFLOW_HOME under $SINKWATCH_HOME, SQLite metadata,
+no examples, the project's dags/ folder. Values already in the environment win, so the
+production deployment (PostgreSQL + Celery) configures Airflow through its own variables."""
+
+from __future__ import annotations
+
+import os
+
+from sinkwatch.config import REPO_ROOT, paths
+
+
+def airflow_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ if base is None else base)
+    p = paths()
+    defaults = {
+        "SINKWATCH_HOME": str(p.home),
+        "AIRFLOW_HOME": str(p.airflow),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "GX_ANALYTICS_ENABLED": "False",
+        "NO_PROXY": "*",
+    }
+    for key, value in defaults.items():
+        env.setdefault(key, value)
+    return env

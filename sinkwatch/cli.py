@@ -1,0 +1,162 @@
+"""``sinkwatch``: the one command-line entry point."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from sinkwatch.config import paths
+
+
+def _cmd_paths(args: argparse.Namespace) -> int:
+    p = paths()
+    info = {
+        "home": p.home, "landing": p.landing, "archive": p.archive, "raw": p.raw,
+        "quarantine": p.quarantine, "published_marts": p.published, "history": p.history,
+        "site": p.site / "index.html", "airflow_home": p.airflow, "gx": p.gx,
+    }
+    print(json.dumps({k: str(v) for k, v in info.items()}, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _cmd_sample_data(args: argparse.Namespace) -> int:
+    from sinkwatch.sample_data import generate
+
+    p = paths().ensure()
+    written = generate(p.landing, scale=args.scale, seed=args.seed)
+    for family, files in sorted(written.items()):
+        print(f"{family:20s} {len(files)} file(s) in {p.landing_for(family)}")
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from ingestion.contracts import DAG_FAMILIES, FAMILIES
+    from sinkwatch import pipeline
+
+    if args.all:
+        families = list(FAMILIES)
+    elif args.dag:
+        families = DAG_FAMILIES[args.dag]
+    else:
+        families = args.families
+    unknown = [f for f in families if f not in FAMILIES]
+    if unknown or not families:
+        print(f"unknown or no families: {unknown}; known: {', '.join(FAMILIES)}", file=sys.stderr)
+        return 2
+    rows = pipeline.ingest(families, run_id=args.run_id, gate=not args.no_gate)
+    for r in rows:
+        print(f"{r.family:20s} {r.file_name:45s} {r.status:17s} read={r.rows_read} "
+              f"accepted={r.rows_accepted} quarantined={r.rows_quarantined}")
+    if not rows:
+        print("nothing new in landing/")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from sinkwatch import pipeline
+
+    print(pipeline.build(args.run_id, full_refresh=args.full_refresh))
+    return 0
+
+
+def _cmd_gate(args: argparse.Namespace) -> int:
+    from sinkwatch import gates, pipeline
+
+    try:
+        results = pipeline.gate(args.run_id)
+    except gates.GateFailed as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for r in results:
+        print(f"{r.suite:35s} passed={r.passed} expectations={r.n_expectations} "
+              f"failed_warning={r.n_failed_warning}")
+    return 0
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from sinkwatch import pipeline
+
+    print(pipeline.publish(args.run_id))
+    return 0
+
+
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    from sinkwatch import pipeline
+
+    site = pipeline.refresh_dashboard(args.run_id)
+    print(site / "index.html")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from sinkwatch import pipeline
+
+    site = pipeline.run_all(args.run_id)
+    print(f"published {paths().published}\ndashboard {site / 'index.html'}")
+    return 0
+
+
+def _cmd_airflow(args: argparse.Namespace) -> int:
+    """Run the ``airflow`` CLI with the project's embedded settings."""
+    import os
+    import shutil
+
+    from sinkwatch.airflow_env import airflow_env
+
+    env = airflow_env()
+    os.makedirs(env["AIRFLOW_HOME"], exist_ok=True)
+    exe = os.path.join(os.path.dirname(sys.executable), "airflow")
+    exe = exe if os.path.exists(exe) else shutil.which("airflow") or "airflow"
+    os.execvpe(exe, [exe, *args.airflow_args], env)
+    return 0  # not reached
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sinkwatch", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("paths", help="print where sinkwatch reads and writes").set_defaults(
+        func=_cmd_paths)
+
+    sp = sub.add_parser("sample-data", help="write the bundled Baotou sample dataset to landing/")
+    sp.add_argument("--scale", choices=("small", "demo"), default="demo")
+    sp.add_argument("--seed", type=int, default=20211008)
+    sp.set_defaults(func=_cmd_sample_data)
+
+    sp = sub.add_parser("ingest", help="ingest files waiting in landing/<family>/")
+    sp.add_argument("families", nargs="*")
+    sp.add_argument("--dag", choices=("ingest_surveys", "ingest_remote_sensing",
+                                      "ingest_disturbances"))
+    sp.add_argument("--all", action="store_true")
+    sp.add_argument("--no-gate", action="store_true", help="skip the Great Expectations batch gate")
+    sp.add_argument("--run-id", default="manual")
+    sp.set_defaults(func=_cmd_ingest)
+
+    for name, func, text in (
+        ("build", _cmd_build, "dbt build into a run-specific DuckDB file"),
+        ("gate", _cmd_gate, "validate a run's build with the mart suites"),
+        ("publish", _cmd_publish, "publish a validated build as warehouse/marts.duckdb"),
+        ("dashboard", _cmd_dashboard, "render the dashboard from the published marts"),
+        ("run", _cmd_run, "ingest, build, gate, publish and render without Airflow"),
+    ):
+        sp = sub.add_parser(name, help=text)
+        sp.add_argument("--run-id", default=None if name == "run" else "manual")
+        if name == "build":
+            sp.add_argument("--full-refresh", action="store_true")
+        sp.set_defaults(func=func)
+
+    sp = sub.add_parser("airflow", help="run the airflow CLI with the embedded settings")
+    sp.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    sp.set_defaults(func=_cmd_airflow)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

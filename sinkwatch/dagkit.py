@@ -1,0 +1,41 @@
+"""Shared pieces of the DAG files. Light on purpose: DAG files are parsed often, so nothing here
+imports pandas, dbt or Great Expectations (tasks import them when they run)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import Asset, task
+
+from ingestion.contracts import FAMILIES
+
+DUCKDB_POOL = "duckdb_build"
+
+DEFAULT_ARGS = {
+    "owner": "sinkwatch-data-engineering",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=2),
+}
+
+RAW_ASSETS = {name: Asset(name=f"sinkwatch-raw-{name}", uri=f"sinkwatch://raw/{name}")
+              for name in FAMILIES}
+MARTS_ASSET = Asset(name="sinkwatch-marts", uri="sinkwatch://warehouse/marts")
+
+
+def ingest_task(family: str):
+    """One task per family: ingest everything waiting in landing/<family>/."""
+
+    @task(task_id=f"ingest_{family}", outlets=[RAW_ASSETS[family]])
+    def _ingest(run_id: str | None = None) -> dict:
+        from sinkwatch import pipeline
+
+        rows = pipeline.ingest([family], run_id=run_id or "manual")
+        return {
+            "files": len(rows),
+            "rows_read": sum(r.rows_read for r in rows),
+            "rows_accepted": sum(r.rows_accepted for r in rows),
+            "rows_quarantined": sum(r.rows_quarantined for r in rows),
+            "statuses": sorted({r.status for r in rows}),
+        }
+
+    return _ingest()
