@@ -243,11 +243,12 @@ def ingest_file(family: Family, src: Path, paths: Paths, run_id: str, gate: bool
         gate_failed = result.n_failed_critical + result.n_failed_warning
         if not result.passed:
             status = "rejected_by_gate"
-            detail = gates.describe(result)
+            detail = str(gates.GateFailed([result]))
+            first = "; ".join(gates.describe_failure(f) for f in result.critical_failures[:3])
             q = accepted.astype("string")
             q["_source_row"] = accepted["_source_row"].astype("int64")
-            q.insert(1, "_reason", [f"{src.name} row {r}: batch rejected by gate {result.suite}"
-                                    for r in accepted["_source_row"]])
+            q.insert(1, "_reason", [f"{src.name} row {r}: batch rejected by gate {result.suite}: "
+                                    f"{first}" for r in accepted["_source_row"]])
             quarantined = pd.concat([quarantined, q], ignore_index=True)
             accepted = accepted.iloc[0:0]
 

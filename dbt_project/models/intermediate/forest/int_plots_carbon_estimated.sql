@@ -1,0 +1,55 @@
+-- Per-plot, per-cycle live-tree densities (t/ha, m3/ha). Plots whose trees all died or were cut
+-- keep a row with zero density: dropping them would bias the stratum mean upwards.
+with all_trees as (
+    select * from {{ ref('stg_survey__forest_trees') }}
+),
+
+live_trees as (
+    select * from {{ ref('int_trees_biomass_estimated') }}
+),
+
+plots as (
+    select
+        plot_id,
+        inventory_year,
+        any_value(parcel_id) as parcel_id,
+        any_value(plot_area_m2) as plot_area_m2,
+        count(*) as n_trees_tallied,
+        list(distinct source_sha256 order by source_sha256) as source_sha256s,
+    from all_trees
+    group by plot_id, inventory_year
+),
+
+live as (
+    select
+        plot_id,
+        inventory_year,
+        count(*) as n_live_trees,
+        sum(agb_kg) as agb_kg,
+        sum(bgb_kg) as bgb_kg,
+        sum(stem_volume_m3) as stem_volume_m3,
+        sum(carbon_kg) as carbon_kg,
+    from live_trees
+    group by plot_id, inventory_year
+),
+
+final as (
+    select
+        plots.plot_id,
+        plots.parcel_id,
+        plots.inventory_year,
+        plots.plot_area_m2,
+        plots.plot_area_m2 / 10000.0 as plot_area_ha,
+        plots.n_trees_tallied,
+        coalesce(live.n_live_trees, 0) as n_live_trees,
+        coalesce(live.agb_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0) as agb_t_per_ha,
+        coalesce(live.bgb_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0) as bgb_t_per_ha,
+        coalesce(live.stem_volume_m3, 0) / (plots.plot_area_m2 / 10000.0) as volume_m3_per_ha,
+        coalesce(live.carbon_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0) as carbon_t_per_ha,
+        plots.source_sha256s,
+    from plots
+    left join live
+        on plots.plot_id = live.plot_id and plots.inventory_year = live.inventory_year
+)
+
+select * from final
