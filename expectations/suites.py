@@ -1,0 +1,441 @@
+"""The Great Expectations suites of the sinkwatch gate, defined in Python with the GX 1.x API.
+
+Two stages, one suite per thing gated:
+
+* ``raw__<family>``: one per upload family of ``ingestion.contracts``, derived from its column
+  contract (columns exist, required columns not null, min/max ranges, allowed sets, natural key
+  unique, at least one row) plus a few ecological rules that a single batch can check.
+* ``marts__<table>``: one per published mart table built by dbt.
+
+Every expectation carries a severity, both as GX's own ``severity`` field and as
+``meta={"severity": ...}``: ``critical`` (the default) blocks the pipeline, ``warning`` is
+reported but never blocks.
+
+``python -m expectations.suites`` (or :func:`write_suites`) rewrites the committed GX file
+context under ``expectations/gx/``; the JSON there is generated, never edited by hand.
+``python -m expectations.suites --check`` exits 1 when the committed JSON is out of date.
+
+Great Expectations is imported inside functions only (the import takes ~10-15 s), so the names
+and constants here are cheap to import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ingestion.contracts import COUNTY_CODES, FAMILIES, LAND_CLASSES, Family
+from sinkwatch.config import EXPECTATIONS_DIR
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from great_expectations import ExpectationSuite
+    from great_expectations.expectations import Expectation
+
+CRITICAL = "critical"
+WARNING = "warning"
+SEVERITIES = (CRITICAL, WARNING)
+
+RAW_STAGE = "raw"
+MARTS_STAGE = "marts"
+
+#: ``gx.get_context(mode="file", project_root_dir=GX_PROJECT_ROOT)`` opens ``expectations/gx/``.
+GX_PROJECT_ROOT = EXPECTATIONS_DIR
+GX_DIR = EXPECTATIONS_DIR / "gx"
+#: Where the generated suite JSON lives (the expectations store of the committed context).
+SUITES_DIR = GX_DIR / "expectations"
+
+#: Suite parameter filled at validation time with the date of the run ("not in the future").
+TODAY_PARAMETER = "today"
+
+#: Columns of the published marts (dbt models under ``models/marts/``).
+MARTS: dict[str, tuple[str, ...]] = {
+    "fct_carbon_stock": (
+        "parcel_id",
+        "inventory_year",
+        "county_code",
+        "zone_id",
+        "land_class",
+        "area_mu",
+        "agb_t_dm",
+        "bgb_t_dm",
+        "carbon_t",
+        "co2e_t",
+        "carbon_density_t_c_per_ha",
+    ),
+    "fct_annual_sink": (
+        "year",
+        "zone_id",
+        "county_code",
+        "land_class",
+        "method",
+        "area_mu",
+        "removals_co2e_t",
+        "emissions_co2e_t",
+        "net_sink_co2e_t",
+    ),
+    "fct_target_progress": (
+        "scope",
+        "scope_id",
+        "indicator",
+        "year",
+        "value",
+        "unit",
+        "target_value",
+    ),
+}
+#: Accounting methods of fct_annual_sink, as documented in models/marts/accounting/
+#: _accounting__models.yml (non_co2_only: forest years with fire CH4/N2O but no stock estimate).
+ANNUAL_SINK_METHODS = ("stock_difference", "gain_loss", "tier1_no_change", "non_co2_only")
+#: Indicators of the pilot-zone work plan that the progress mart must always report.
+TARGET_INDICATORS = (
+    "forest_coverage_pct",
+    "forest_stock_m3",
+    "grassland_cvc_pct",
+    "wetland_protection_rate_pct",
+    "sink_project_area_mu",
+    "demo_forest_area_mu",
+)
+#: VIIRS 375 m active fire confidence classes as FIRMS writes them (short and long forms).
+VIIRS_CONFIDENCE = ("l", "n", "h", "low", "nominal", "high")
+#: Upper bound of a plausible carbon density (t C/ha); mature forest rarely exceeds ~250.
+MAX_CARBON_DENSITY_T_C_PER_HA = 300
+
+
+def raw_suite_name(family: str) -> str:
+    return f"{RAW_STAGE}__{family}"
+
+
+def mart_suite_name(table: str) -> str:
+    return f"{MARTS_STAGE}__{table}"
+
+
+def suite_names() -> list[str]:
+    return [raw_suite_name(f) for f in FAMILIES] + [mart_suite_name(t) for t in MARTS]
+
+
+def _import_gx() -> ModuleType:
+    """Import GX quietly: its logger is noisy at INFO, and must be set before the import."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import great_expectations as gx
+
+    return gx
+
+
+_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://sinkwatch/expectations")
+
+
+class _SuiteBuilder:
+    """Collects expectations for one suite; a later rule on the same domain replaces an earlier
+    one (so an ecological rule can restate a contract range with its reason, not duplicate it)."""
+
+    def __init__(self, name: str, meta: dict[str, Any]) -> None:
+        self.name = name
+        self.meta = meta
+        self._items: dict[tuple[str, str], Expectation] = {}
+
+    def add(
+        self,
+        expectation_cls: type[Expectation],
+        *,
+        severity: str = CRITICAL,
+        notes: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, got {severity!r}")
+        domain = repr(
+            {
+                k: kwargs[k]
+                for k in ("column", "column_list", "column_A", "column_B", "row_condition")
+                if k in kwargs
+            }
+        )
+        self._items[(expectation_cls.expectation_type, domain)] = expectation_cls(
+            **kwargs, severity=severity, meta={"severity": severity}, notes=notes
+        )
+
+    def build(self) -> ExpectationSuite:
+        gx = _import_gx()
+        suite = gx.ExpectationSuite(
+            name=self.name, expectations=list(self._items.values()), meta=self.meta
+        )
+        # A stable id (suite + type + domain) keeps regenerated JSON identical when nothing
+        # changed, and keeps an expectation's id when only its bounds change. (Set after the
+        # suite is built: GX refuses expectations that already carry an id.)
+        for (expectation_type, domain), expectation in zip(
+            self._items, suite.expectations, strict=True
+        ):
+            key = f"{self.name}|{expectation_type}|{domain}"
+            expectation.id = str(uuid.uuid5(_ID_NAMESPACE, key))
+        return suite
+
+
+def _generated_meta(**extra: Any) -> dict[str, Any]:
+    return {"generated_by": "expectations/suites.py (do not edit the JSON)", **extra}
+
+
+def raw_suite(family: Family) -> ExpectationSuite:
+    """Suite ``raw__<family>``: the column contract, then the family's ecological rules."""
+    gxe = _import_gx().expectations
+    s = _SuiteBuilder(
+        raw_suite_name(family.name),
+        _generated_meta(stage=RAW_STAGE, family=family.name, description=family.description),
+    )
+    s.add(gxe.ExpectTableRowCountToBeBetween, min_value=1)
+    for c in family.columns:
+        s.add(gxe.ExpectColumnToExist, column=c.name)
+    for c in family.columns:
+        if c.required:
+            s.add(gxe.ExpectColumnValuesToNotBeNull, column=c.name)
+        if c.min is not None or c.max is not None:
+            s.add(
+                gxe.ExpectColumnValuesToBeBetween,
+                column=c.name,
+                min_value=c.min,
+                max_value=c.max,
+                notes=f"contract range, unit {c.unit}" if c.unit else "contract range",
+            )
+        if c.allowed is not None:
+            s.add(gxe.ExpectColumnValuesToBeInSet, column=c.name, value_set=list(c.allowed))
+    if len(family.key) > 1:
+        s.add(
+            gxe.ExpectCompoundColumnsToBeUnique,
+            column_list=list(family.key),
+            notes="natural key of one row",
+        )
+    else:
+        s.add(
+            gxe.ExpectColumnValuesToBeUnique, column=family.key[0], notes="natural key of one row"
+        )
+    _ecological_rules(family.name, s, gxe)
+    return s.build()
+
+
+def _ecological_rules(family: str, s: _SuiteBuilder, gxe: ModuleType) -> None:
+    """Rules beyond the column contract that one received batch can check."""
+    from great_expectations.expectations.row_conditions import Column
+
+    if family == "vegetation_indices":
+        s.add(
+            gxe.ExpectColumnValuesToBeBetween,
+            column="ndvi",
+            min_value=-0.2,
+            max_value=1.0,
+            notes="NDVI of land lies in [-0.2, 1]; outside it is a fill value or an unscaled "
+            "MOD13Q1 integer (scale factor 0.0001 not applied).",
+        )
+    elif family == "grassland_quadrats":
+        s.add(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+            column_A="fresh_mass_g",
+            column_B="dry_mass_g",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            notes="Oven-dry mass cannot exceed the fresh mass of the same clipping.",
+        )
+    elif family == "fire_hotspots":
+        s.add(
+            gxe.ExpectColumnValuesToBeInSet,
+            column="confidence_raw",
+            value_set=list(VIIRS_CONFIDENCE),
+            row_condition=Column("instrument") == "VIIRS",
+            notes="VIIRS confidence is a class (l/n/h), unlike MODIS's 0-100 number.",
+        )
+        s.add(
+            gxe.ExpectColumnValuesToBeBetween,
+            column="acq_date",
+            max_value={"$PARAMETER": TODAY_PARAMETER},
+            severity=WARNING,
+            notes="A detection dated in the future points at a time-zone or parsing error.",
+        )
+    elif family == "fire_reports":
+        s.add(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+            column_A="end_date",
+            column_B="start_date",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            notes="A fire ends on or after the day it starts.",
+        )
+    elif family == "wetland_surveys":
+        s.add(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+            column_A="wetland_area_mu",
+            column_B="protected_area_mu",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            severity=WARNING,
+            notes="Protected wetland area normally does not exceed the wetland area "
+            "(a reserve boundary can include dry land, hence only a warning).",
+        )
+
+
+def mart_suite(table: str) -> ExpectationSuite:
+    """Suite ``marts__<table>`` for one published mart."""
+    if table not in MARTS:
+        raise KeyError(f"unknown mart {table!r}; known: {sorted(MARTS)}")
+    gxe = _import_gx().expectations
+    s = _SuiteBuilder(mart_suite_name(table), _generated_meta(stage=MARTS_STAGE, table=table))
+    s.add(gxe.ExpectTableRowCountToBeBetween, min_value=1)
+    for col in MARTS[table]:
+        s.add(gxe.ExpectColumnToExist, column=col)
+
+    def not_null(*cols: str) -> None:
+        for col in cols:
+            s.add(gxe.ExpectColumnValuesToNotBeNull, column=col)
+
+    def between(col: str, lo: float | None, hi: float | None = None, **kw: Any) -> None:
+        s.add(gxe.ExpectColumnValuesToBeBetween, column=col, min_value=lo, max_value=hi, **kw)
+
+    def in_set(col: str, values: Sequence[str]) -> None:
+        s.add(gxe.ExpectColumnValuesToBeInSet, column=col, value_set=list(values))
+
+    if table == "fct_carbon_stock":
+        not_null(
+            "parcel_id",
+            "inventory_year",
+            "county_code",
+            "land_class",
+            "area_mu",
+            "carbon_t",
+            "co2e_t",
+            "carbon_density_t_c_per_ha",
+        )
+        between("inventory_year", 2000, 2100)
+        in_set("county_code", COUNTY_CODES)
+        in_set("land_class", LAND_CLASSES)
+        for col in ("area_mu", "agb_t_dm", "bgb_t_dm", "carbon_t", "co2e_t"):
+            between(col, 0)
+        between(
+            "carbon_density_t_c_per_ha",
+            0,
+            MAX_CARBON_DENSITY_T_C_PER_HA,
+            notes="Plausible carbon density of vegetation, t C/ha.",
+        )
+        s.add(
+            gxe.ExpectCompoundColumnsToBeUnique,
+            column_list=["parcel_id", "inventory_year"],
+            notes="one row per parcel and inventory year",
+        )
+    elif table == "fct_annual_sink":
+        not_null(
+            "year",
+            "county_code",
+            "land_class",
+            "method",
+            "area_mu",
+            "removals_co2e_t",
+            "emissions_co2e_t",
+            "net_sink_co2e_t",
+        )
+        between("year", 2000, 2100)
+        in_set("county_code", COUNTY_CODES)
+        in_set("land_class", LAND_CLASSES)
+        in_set("method", ANNUAL_SINK_METHODS)
+        between("area_mu", 0)
+        between(
+            "emissions_co2e_t",
+            0,
+            notes="Emissions are reported as a positive quantity; net = removals - emissions.",
+        )
+        between(
+            "removals_co2e_t",
+            0,
+            severity=WARNING,
+            notes="Removals are reported as a positive quantity (sign convention check).",
+        )
+    elif table == "fct_target_progress":
+        not_null("scope", "indicator", "year", "value", "unit")
+        between("year", 2000, 2100)
+        s.add(
+            gxe.ExpectColumnDistinctValuesToContainSet,
+            column="indicator",
+            value_set=list(TARGET_INDICATORS),
+            notes="Every indicator of the pilot-zone work plan is reported.",
+        )
+    return s.build()
+
+
+def build_suites() -> list[ExpectationSuite]:
+    """All suites, raw first, in a stable order."""
+    return [raw_suite(f) for f in FAMILIES.values()] + [mart_suite(t) for t in MARTS]
+
+
+def _open_committed_context(project_root: Path) -> Any:
+    gx = _import_gx()
+    return gx.get_context(mode="file", project_root_dir=project_root)
+
+
+def write_suites(project_root: Path = GX_PROJECT_ROOT) -> list[Path]:
+    """(Re)write every suite into the GX file context ``<project_root>/gx/`` and delete suites
+    that are no longer defined. Expectation ids are derived from suite, type and domain, so a
+    rewrite with no change leaves the JSON byte-identical. Returns the suite JSON files."""
+    gx = _import_gx()
+    context = _open_committed_context(project_root)
+    suites = build_suites()
+    wanted = {s.name for s in suites}
+    existing = {s.name for s in context.suites.all()}
+    for name in sorted(existing - wanted):
+        context.suites.delete(name)
+    for suite in suites:
+        if suite.name not in existing:
+            # `add` gives every expectation a random id; `add_or_update` of an existing suite
+            # keeps the ids we set. So create the suite empty, then write it.
+            context.suites.add(gx.ExpectationSuite(name=suite.name))
+        context.suites.add_or_update(suite)
+    return sorted((Path(context.root_directory) / "expectations").glob("*.json"))
+
+
+def stale_suites(project_root: Path = GX_PROJECT_ROOT) -> list[str]:
+    """Names of suites whose committed JSON differs from the Python definition (or is missing,
+    or is no longer defined)."""
+    from great_expectations.exceptions import DataContextError
+
+    context = _open_committed_context(project_root)
+    stale: list[str] = []
+    suites = build_suites()
+    for suite in suites:
+        try:
+            stored = context.suites.get(suite.name)
+        except DataContextError:
+            stale.append(suite.name)
+            continue
+        if stored.expectations != suite.expectations or stored.meta != suite.meta:
+            stale.append(suite.name)
+    defined = {s.name for s in suites}
+    stale += sorted(s.name for s in context.suites.all() if s.name not in defined)
+    return stale
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m expectations.suites",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if the committed suite JSON is out of date; write nothing",
+    )
+    args = parser.parse_args(argv)
+    if args.check:
+        stale = stale_suites()
+        for name in stale:
+            print(f"stale: {name}")
+        print("suites up to date" if not stale else "run: python -m expectations.suites")
+        return 1 if stale else 0
+    for path in write_suites():
+        print(path.relative_to(EXPECTATIONS_DIR.parent))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
