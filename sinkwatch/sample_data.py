@@ -712,6 +712,9 @@ WETLAND_SPECIES = {
 MOUNTAIN_COUNTIES = ("150203", "150204", "150205", "150207", "150221", "150222")
 
 
+SHRUB_WEIGHT = 8.0
+
+
 def _choose(rng: np.random.Generator, weights: Sequence[float]) -> int:
     w = np.asarray(weights, dtype=float)
     return int(rng.choice(len(w), p=w / w.sum()))
@@ -726,7 +729,9 @@ def _assign_attributes(parcels: list[Parcel], f: GeoField, rng: np.random.Genera
     for i, p in enumerate(parcels):
         if p.land_class == "forest":
             templates = FOREST_TEMPLATES[p.stratum]
-            weights = [t[0] for t in templates]
+            # Baotou's 760万亩 of forest carry only ~370万 m3 of stock (7.3 m3/ha on average):
+            # most of it is shrub forest (灌木林) without growing stock, so shrub weighs more.
+            weights = [t[0] * (SHRUB_WEIGHT if t[1] == "shrub" else 1.0) for t in templates]
             if p.county == "150222" and p.stratum == "forest_mountain":  # drier northern slopes
                 weights = [w * (3.0 if t[1] == "shrub" else 1.0) for w, t in zip(weights, templates,
                                                                                  strict=True)]
@@ -814,7 +819,8 @@ def _assign_projects(parcels: list[Parcel]) -> None:
     for z in ZONES:
         counters[z.land_class] += 1
         pid = f"{prefix[z.land_class]}-{counters[z.land_class]:03d}"
-        ratio = PLAN_PROJECT_TOTALS_MU[z.land_class] / PLAN_ZONE_TOTALS_MU[z.land_class]
+        # enrolled area lands a hair (0.05 %) over the plan's figure, not a rounding error under it
+        ratio = 1.0005 * PLAN_PROJECT_TOTALS_MU[z.land_class] / PLAN_ZONE_TOTALS_MU[z.land_class]
         centre = _lonlat_to_xy(z.lon, z.lat)
         cand = [i for i, p in enumerate(parcels)
                 if p.sink_project_id is None and p.county == z.county_code
@@ -968,10 +974,11 @@ def _write_forest_plots(land: Landscape, spec: ScaleSpec, rng: np.random.Generat
             mean_d, lo, hi, shape_k = rng.uniform(13, 22), 8.0, 35.0, 6.0
         else:
             mean_d, lo, hi, shape_k = rng.uniform(8, 14), 6.0, 18.0, 9.0
-        n = int(rng.integers(20, 46) if natural else rng.integers(26, 61))
+        # semi-arid stands are open: ~200-600 trees/ha of DBH >= 5 cm
+        n = int(rng.integers(12, 30) if natural else rng.integers(15, 38))
         if p.stratum == "forest_steppe":
-            n = int(rng.integers(15, 26))  # open elm woodland / shelterbelt
-        n = int(np.clip(round(n * area / 600.0), 15, 60))
+            n = int(rng.integers(8, 16))  # open elm woodland / shelterbelt
+        n = int(np.clip(round(n * area / 600.0), 8, 60))
         names = [s for s, _ in p.species_mix]
         probs = np.array([w for _, w in p.species_mix])
         sp = [names[i] for i in rng.choice(len(names), size=n, p=probs / probs.sum())]
@@ -1013,6 +1020,8 @@ GRASS_RANGES = {
     "meadow_steppe": ((150, 350), (60, 90), (20, 60)),
     "mountain_meadow": ((150, 350), (60, 90), (15, 45)),
 }
+#: Cover above the low end of the range, so the city CVC starts near the 2021 figure (36.58 %).
+COVER_OFFSET = 4.0
 #: Year effect on biomass (grazing ban recovery, 2023 dry summer).
 GRASS_YEAR = {2021: 0.94, 2022: 0.99, 2023: 0.96, 2024: 1.03, 2025: 1.07}
 
@@ -1051,7 +1060,8 @@ def _write_grassland_quadrats(land: Landscape, spec: ScaleSpec, rng: np.random.G
                 q = q_quad[k]
                 agb = (agb_lo + (agb_hi - agb_lo) * q) * GRASS_YEAR[y] * rng.normal(1.0, 0.08)
                 agb = float(np.clip(agb, agb_lo, agb_hi))
-                cover = cov_lo + (cov_hi - cov_lo) * q + 0.7 * (y - 2021) + rng.normal(0, 2.5)
+                cover = (cov_lo + COVER_OFFSET + (cov_hi - cov_lo) * q + 0.7 * (y - 2021)
+                         + rng.normal(0, 2.5))
                 cover = float(np.clip(cover, cov_lo, cov_hi))
                 height = h_lo + (h_hi - h_lo) * q * rng.uniform(0.8, 1.2)
                 if areas[k] == 100.0:
