@@ -89,7 +89,41 @@ MARTS: dict[str, tuple[str, ...]] = {
         "unit",
         "target_value",
     ),
+    # Gate inputs built by dbt under models/marts/ops/ (cross-file and cross-mart checks).
+    "qa_tree_remeasurement": (
+        "plot_id",
+        "tree_id",
+        "species",
+        "dbh_cm",
+        "height_m",
+        "dbh_max_cm",
+        "height_max_m",
+        "dbh_growth_cm_per_yr",
+        "dbh_growth_max_cm_per_yr",
+        "is_resurrected",
+    ),
+    "qa_vegetation_index_seasons": (
+        "parcel_id",
+        "composite_year",
+        "season",
+        "snow_cloud_share",
+        "newest_composite_date",
+    ),
+    "qa_mart_reconciliation": ("check_kind", "subject", "ratio"),
+    "meta_run": ("run_id", "built_at", "data_as_of"),
 }
+#: Expectation parameter: the oldest acceptable date of the newest data (freshness rule).
+FRESHNESS_PARAMETER = "freshness_min_date"
+#: DBH may shrink by this much per year between cycles (tape position, bark) before it is an error.
+DBH_SHRINK_TOLERANCE_CM_PER_YR = 0.5
+#: A summer season with more snow/cloud-flagged composites than this gives no usable NDVI.
+MAX_SUMMER_SNOW_CLOUD_SHARE = 0.5
+#: Zone parcels may exceed the planned zone area by this factor (digitising tolerance).
+ZONE_AREA_TOLERANCE = 1.01
+#: City net sink of a land class may change by this factor year on year before it is questioned.
+SINK_YOY_RATIO_BOUNDS = (0.5, 1.5)
+#: Upper bound of a plausible grassland (herbaceous) carbon density, t C/ha.
+MAX_GRASSLAND_CARBON_DENSITY_T_C_PER_HA = 30
 #: Accounting methods of fct_annual_sink, as documented in models/marts/accounting/
 #: _accounting__models.yml (non_co2_only: forest years with fire CH4/N2O but no stock estimate).
 ANNUAL_SINK_METHODS = ("stock_difference", "gain_loss", "tier1_no_change", "non_co2_only")
@@ -319,6 +353,15 @@ def mart_suite(table: str) -> ExpectationSuite:
             MAX_CARBON_DENSITY_T_C_PER_HA,
             notes="Plausible carbon density of vegetation, t C/ha.",
         )
+        from great_expectations.expectations.row_conditions import Column
+
+        between(
+            "carbon_density_t_c_per_ha",
+            0,
+            MAX_GRASSLAND_CARBON_DENSITY_T_C_PER_HA,
+            row_condition=Column("land_class") == "grassland",
+            notes="Plausible herbaceous carbon density (above + below ground), t C/ha.",
+        )
         s.add(
             gxe.ExpectCompoundColumnsToBeUnique,
             column_list=["parcel_id", "inventory_year"],
@@ -350,6 +393,83 @@ def mart_suite(table: str) -> ExpectationSuite:
             0,
             severity=WARNING,
             notes="Removals are reported as a positive quantity (sign convention check).",
+        )
+    elif table == "qa_tree_remeasurement":
+        not_null("dbh_max_cm")
+        for a, b, why in (
+            ("dbh_max_cm", "dbh_cm", "DBH within the species' plausible maximum"),
+            ("height_max_m", "height_m", "height within the species' plausible maximum"),
+            ("dbh_growth_max_cm_per_yr", "dbh_growth_cm_per_yr",
+             "no impossible DBH growth between inventory cycles"),
+        ):
+            s.add(
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+                column_A=a,
+                column_B=b,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                notes=why + " (bounds in seed_species_bounds).",
+            )
+        between(
+            "dbh_growth_cm_per_yr",
+            -DBH_SHRINK_TOLERANCE_CM_PER_YR,
+            None,
+            notes="A live tree's DBH does not shrink between cycles beyond measurement error.",
+        )
+        in_set("is_resurrected", [False])
+    elif table == "qa_vegetation_index_seasons":
+        from great_expectations.expectations.row_conditions import Column
+
+        between(
+            "snow_cloud_share",
+            0,
+            MAX_SUMMER_SNOW_CLOUD_SHARE,
+            row_condition=Column("season") == "summer",
+            severity=WARNING,
+            notes="Growing-season composites mostly snow/cloud flagged: NDVI of the season is "
+            "unreliable for that parcel.",
+        )
+        between(
+            "newest_composite_date",
+            None,
+            {"$PARAMETER": TODAY_PARAMETER},
+            notes="No composite is dated in the future.",
+        )
+    elif table == "qa_mart_reconciliation":
+        from great_expectations.expectations.row_conditions import Column
+
+        between(
+            "ratio",
+            0,
+            ZONE_AREA_TOLERANCE,
+            row_condition=Column("check_kind") == "zone",
+            notes="The parcels of a zone add up to at most its planned area (1 % tolerance).",
+        )
+        between(
+            "ratio",
+            1,
+            1,
+            row_condition=Column("check_kind") == "indicator",
+            notes="Every plan indicator (seed_targets) is reported for the reporting year; "
+            "a missing one has ratio 0 and is named in the failure sample.",
+        )
+        lo, hi = SINK_YOY_RATIO_BOUNDS
+        between(
+            "ratio",
+            lo,
+            hi,
+            row_condition=Column("check_kind") == "sink_yoy",
+            severity=WARNING,
+            notes="City net sink of a land class changed by more than half year on year.",
+        )
+    elif table == "meta_run":
+        not_null("run_id", "built_at")
+        between(
+            "data_as_of",
+            {"$PARAMETER": FRESHNESS_PARAMETER},
+            None,
+            severity=WARNING,
+            notes="Freshness: the newest data is not older than SINKWATCH_FRESHNESS_DAYS.",
         )
     elif table == "fct_target_progress":
         not_null("scope", "indicator", "year", "value", "unit")

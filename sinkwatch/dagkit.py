@@ -11,10 +11,18 @@ from ingestion.contracts import FAMILIES
 
 DUCKDB_POOL = "duckdb_build"
 
+def _on_failure(context) -> None:
+    # imported lazily: DAG files stay light
+    from sinkwatch.alerts import on_failure_callback
+
+    on_failure_callback(context)
+
+
 DEFAULT_ARGS = {
     "owner": "sinkwatch-data-engineering",
     "retries": 2,
     "retry_delay": timedelta(minutes=2),
+    "on_failure_callback": _on_failure,
 }
 
 RAW_ASSETS = {name: Asset(name=f"sinkwatch-raw-{name}", uri=f"sinkwatch://raw/{name}")

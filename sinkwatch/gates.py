@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 from expectations.suites import (
     CRITICAL,
+    FRESHNESS_PARAMETER,
     MARTS,
     MARTS_STAGE,
     RAW_STAGE,
@@ -562,6 +563,16 @@ def _release_sql(datasource: Any) -> None:
     gc.collect()
 
 
+def mart_parameters() -> dict[str, Any]:
+    """Run-time parameters of the mart suites: today, and the freshness limit
+    (``SINKWATCH_FRESHNESS_DAYS``, default 45 days: a 16-day composite plus processing lag)."""
+    import os
+
+    today = _today()
+    days = int(os.environ.get("SINKWATCH_FRESHNESS_DAYS", "45"))
+    return {TODAY_PARAMETER: today, FRESHNESS_PARAMETER: today - dt.timedelta(days=days)}
+
+
 def validate_marts(db_path: Path, run_id: str, schema: str | None = None) -> list[GateResult]:
     """Validate the mart tables of a DuckDB file (opened read-only) through the ``marts``
     checkpoint, one validation definition per table, in the database. A missing table is a
@@ -598,7 +609,10 @@ def validate_marts(db_path: Path, run_id: str, schema: str | None = None) -> lis
                     )
                 )
                 labels[suite_name] = f"{table_schema}.{table} in {db_path.name}"
-            checkpoint_result = _run_checkpoint(context, MARTS_STAGE, vds, run_name=run_id)
+            checkpoint_result = _run_checkpoint(
+                context, MARTS_STAGE, vds, run_name=run_id,
+                expectation_parameters=mart_parameters(),
+            )
             results += _gate_results(context, checkpoint_result, labels)
         finally:
             _release_sql(datasource)

@@ -13,6 +13,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sinkwatch import runlog
 from sinkwatch.config import DBT_PROJECT_DIR, Paths, paths
 
 log = logging.getLogger(__name__)
@@ -68,34 +69,68 @@ def run_dbt(args: list[str], build_db: Path, p: Paths | None = None) -> str:
     return out
 
 
+def _mart_rows(db: Path) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' and table_name like 'fct_%'").fetchall()]
+        return sum(con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables)
+    finally:
+        con.close()
+
+
 def build(run_id: str, full_refresh: bool = False, p: Paths | None = None) -> Path:
     """``dbt build`` (seeds, models, tests) into a fresh run-specific DuckDB file."""
     p = (p or paths()).ensure()
     from ingestion.loader import ensure_empty_partitions
 
-    ensure_empty_partitions(p)
-    db = build_path(run_id, p)
-    for stale in (db, db.with_name(db.name + ".wal")):
-        stale.unlink(missing_ok=True)
-    args = ["build", "--vars", f"{{run_id: '{safe_run_id(run_id)}'}}"]
-    if full_refresh:
-        args.append("--full-refresh")
-    out = run_dbt(args, db, p)
-    summary = [line for line in out.splitlines() if "Done. PASS=" in line]
-    log.info("dbt build done: %s", summary[-1] if summary else "(no summary)")
+    with runlog.stage(run_id, "dbt_build", p) as rec:
+        ensure_empty_partitions(p)
+        db = build_path(run_id, p)
+        for stale in (db, db.with_name(db.name + ".wal")):
+            stale.unlink(missing_ok=True)
+        args = ["build", "--vars", f"{{run_id: '{safe_run_id(run_id)}'}}"]
+        if full_refresh:
+            args.append("--full-refresh")
+        out = run_dbt(args, db, p)
+        summary = [line for line in out.splitlines() if "Done. PASS=" in line]
+        rec.detail = summary[-1].split("]: ")[-1].strip() if summary else ""
+        rec.rows_out = _mart_rows(db)
+        log.info("dbt build done: %s", rec.detail or "(no summary)")
     return db
 
 
 def gate(run_id: str, p: Paths | None = None) -> list:
-    """Validate the run's build file with the mart suites; raises GateFailed on a critical failure."""
-    from sinkwatch import gates
+    """Validate the run's build file with the mart suites; raises GateFailed on a critical
+    failure. Every suite's result goes into the run history; failures and warnings alert."""
+    from sinkwatch import alerts, gates
 
     p = p or paths()
     db = build_path(run_id, p)
     if not db.exists():
         raise FileNotFoundError(f"no build for run {run_id}: {db}")
-    results = gates.validate_marts(db, run_id)
-    gates.raise_for(results)
+    with runlog.stage(run_id, "gate", p) as rec:
+        started = datetime.now(UTC)
+        results = gates.validate_marts(db, run_id)
+        rec.extra_rows = runlog.gate_rows(results, started)
+        rec.rows_in = len(results)
+        rec.detail = f"{sum(r.passed for r in results)}/{len(results)} suites passed"
+        failed = [r for r in results if not r.passed]
+        warned = [r for r in results if r.passed and r.n_failed_warning]
+        if failed:
+            err = gates.GateFailed(failed)
+            alerts.notify(f"gate failed for run {run_id}: nothing published", str(err),
+                          level="error", run_id=run_id, stage="gate")
+            raise err
+        if warned:
+            alerts.notify(
+                f"gate passed with warnings for run {run_id}",
+                "\n".join(r.summary() + "".join(f"\n  - {gates.describe_failure(f)}"
+                                                 for f in r.warnings) for r in warned),
+                level="warning", run_id=run_id, stage="gate")
     return results
 
 
@@ -107,6 +142,10 @@ def publish(run_id: str, p: Paths | None = None) -> Path:
     db = build_path(run_id, p)
     if not db.exists():
         raise FileNotFoundError(f"no validated build for run {run_id}: {db}")
+    runlog.write(run_id, "publish", [{"status": "succeeded", "started_at": datetime.now(UTC),
+                                      "finished_at": datetime.now(UTC),
+                                      "detail": f"published as {p.published.name}"}], p)
+    _attach_run_history(db, p)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     kept = p.history / f"marts_{stamp}_{safe_run_id(run_id)}.duckdb"
     kept.unlink(missing_ok=True)
@@ -115,6 +154,25 @@ def publish(run_id: str, p: Paths | None = None) -> Path:
     _prune_history(p)
     log.info("published %s (kept as %s)", p.published, kept.name)
     return p.published
+
+
+def _attach_run_history(db: Path, p: Paths) -> None:
+    """Copy the run history (every run's stages, this run's gate results and publish included)
+    into the validated build as ``ops_run_history``, just before it is swapped in."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(
+            "create or replace table ops_run_history as "
+            "select * from read_parquet(?, union_by_name = true) "
+            "order by started_at, run_id, stage, suite nulls first",
+            [runlog.glob_pattern(p)],
+        )
+        con.execute("comment on table ops_run_history is 'Every stage of every run: status, "
+                    "timings, rows in/out and gate results per suite (sinkwatch/runlog.py)'")
+    finally:
+        con.close()
 
 
 def _prune_history(p: Paths) -> None:
@@ -129,7 +187,10 @@ def refresh_dashboard(run_id: str, p: Paths | None = None) -> Path:
     p = p or paths()
     if not p.published.exists():
         raise FileNotFoundError(f"nothing published yet: {p.published}")
-    return build_site(p.published, p.site, safe_run_id(run_id))
+    with runlog.stage(run_id, "dashboard", p) as rec:
+        site = build_site(p.published, p.site, safe_run_id(run_id))
+        rec.detail = str(site)
+    return site
 
 
 def ingest(families: list[str], run_id: str = "manual", gate: bool = True,
@@ -139,7 +200,13 @@ def ingest(families: list[str], run_id: str = "manual", gate: bool = True,
     p = p or paths()
     rows = []
     for family in families:
-        rows += ingest_family(family, p, run_id=run_id, gate=gate)
+        with runlog.stage(run_id, f"ingest:{family}", p) as rec:
+            got = ingest_family(family, p, run_id=run_id, gate=gate)
+            rec.rows_in = sum(r.rows_read for r in got)
+            rec.rows_out = sum(r.rows_accepted for r in got)
+            rec.detail = f"{len(got)} new file(s)" + "".join(
+                f"; {r.file_name}: {r.status}" for r in got if r.status != "loaded")
+        rows += got
     return rows
 
 
