@@ -5,3 +5,12 @@ from {{ model }}
 group by {{ columns | join(', ') }}
 having count(*) > 1
 {% endtest %}
+
+{#- Generic test: within each group of `group_by`, `column` takes one value only
+    (e.g. never two accounting methods for one stratum-year). -#}
+{% test one_value_per_group(model, group_by, column) %}
+select {{ group_by | join(', ') }}, count(distinct {{ column }}) as n_values
+from {{ model }}
+group by {{ group_by | join(', ') }}
+having count(distinct {{ column }}) > 1
+{% endtest %}

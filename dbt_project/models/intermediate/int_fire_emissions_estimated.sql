@@ -31,10 +31,14 @@ final as (
         -- rounded to the gram: reproducible by hand, far below the factors' uncertainty
         round(reports.burned_area_ha * fuel.value * ef_ch4.value * 1e-3, 6) as ch4_t,
         round(reports.burned_area_ha * fuel.value * ef_n2o.value * 1e-3, 6) as n2o_t,
+        round(reports.burned_area_ha * fuel.value * ef_ch4.value * 1e-3 * {{ gwp('ch4') }}, 6) as ch4_co2e_t,
+        round(reports.burned_area_ha * fuel.value * ef_n2o.value * 1e-3 * {{ gwp('n2o') }}, 6) as n2o_co2e_t,
         round(
             reports.burned_area_ha * fuel.value * ef_ch4.value * 1e-3 * {{ gwp('ch4') }}
             + reports.burned_area_ha * fuel.value * ef_n2o.value * 1e-3 * {{ gwp('n2o') }}, 6
         ) as emissions_co2e_t,
+        vegetation_map.fuel_stratum,
+        vegetation_map.ef_stratum,
         reports.source_sha256,
     from reports
     left join parcels on reports.parcel_id = parcels.parcel_id

@@ -27,6 +27,7 @@ final as (
         surveys.wetland_class,
         surveys.wetland_area_mu,
         surveys.protected_area_mu,
+        class_map.ch4_ef_stratum,
         ef.value as ch4_kg_per_ha_yr,
         round(surveys.wetland_area_mu / 15.0 * ef.value / 1000.0, 6) as ch4_t,
         round(surveys.wetland_area_mu / 15.0 * ef.value / 1000.0 * {{ gwp('ch4') }}, 6) as emissions_co2e_t,

@@ -10,6 +10,10 @@ strata as (
     select * from {{ ref('int_forest_strata_estimated') }}
 ),
 
+forest_types as (
+    select * from {{ ref('seed_forest_type_map') }}
+),
+
 candidates as (
     select
         parcels.parcel_id,
@@ -32,6 +36,9 @@ final as (
         parcels.county_code,
         parcels.zone_id,
         parcels.land_class,
+        parcels.forest_type,
+        parcels.origin,
+        forest_types.cf_stratum,
         parcels.area_mu,
         parcels.area_ha,
         parcels.source_sha256 as parcel_source_sha256,
@@ -46,6 +53,7 @@ final as (
         candidates.carbon_t_per_ha_se,
     from parcels
     inner join candidates on parcels.parcel_id = candidates.parcel_id and candidates.preference = 1
+    left join forest_types on parcels.forest_type = forest_types.forest_type
 )
 
 select * from final

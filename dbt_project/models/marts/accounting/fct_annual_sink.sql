@@ -1,71 +1,86 @@
--- Annual net sink per year, development zone, county and land class (t CO2e; removals positive).
--- method: stock_difference (forest, years between remeasured cycles), tier1_no_change (grassland
--- and wetland biomass in balance under IPCC Tier 1), non_co2_only (forest years without a stock
--- estimate: only fire CH4/N2O are known). One method per group, never two.
-with forest_sink as (
-    select * from {{ ref('int_forest_sink_stock_difference') }}
+-- Annual net sink per year, development zone, county and land class (t CO2e; removals positive,
+-- emissions positive, net = removals - emissions). One method per row, never two:
+--   stock_difference  forest, years inside a remeasurement interval: removals = net stock change,
+--                     which already contains that year's fire, pest and felling losses; the losses
+--                     are reported as "of which" (loss_*_co2e_t) and not deducted again
+--   gain_loss         forest, years no remeasurement covers: removals = gross growth from the
+--                     plots' own increment; fire and pest CO2 losses deducted as emissions
+--   tier1_no_change   grassland and wetland biomass in balance under IPCC Tier 1
+--   non_co2_only      forest groups with only fire CH4/N2O known (no stock, no CO2 loss)
+-- Losses on parcels without a stock estimate (shrub forest) are deducted in every year: no stock
+-- change contains them. Uncertainty: IPCC Approach 1 (macro approach1_u95).
+with components as (
+    select * from {{ ref('int_sink_components') }}
 ),
 
-grassland as (
-    select * from {{ ref('int_grassland_parcels_estimated') }}
+terms as (
+    select * from {{ ref('int_sink_uncertainty_terms') }}
 ),
 
-wetland as (
-    select * from {{ ref('int_wetland_methane_estimated') }}
-),
-
-fires as (
-    select * from {{ ref('int_fire_emissions_estimated') }}
-),
-
-components as (
-    select year, zone_id, county_code, land_class, parcel_id, area_mu,
-        removals_co2e_t, 0.0 as emissions_co2e_t, 'stock_difference' as method,
-    from forest_sink
-    union all
-    select survey_year, zone_id, county_code, land_class, parcel_id, area_mu,
-        0.0, 0.0, 'tier1_no_change',
-    from grassland
-    union all
-    select year, zone_id, county_code, land_class, parcel_id, wetland_area_mu,
-        0.0, emissions_co2e_t, 'tier1_no_change',
-    from wetland
-),
-
-methods as (
-    select distinct year, land_class, method from components
-),
-
-fire_components as (
-    select
-        fires.year, fires.zone_id, fires.county_code, fires.land_class, cast(null as varchar) as parcel_id,
-        0.0 as area_mu, 0.0 as removals_co2e_t, fires.emissions_co2e_t,
-        coalesce(methods.method, case when fires.land_class = 'forest' then 'non_co2_only' else 'tier1_no_change' end) as method,
-    from fires
-    left join methods on fires.year = methods.year and fires.land_class = methods.land_class
-),
-
-all_components as (
-    select * from components
-    union all
-    select * from fire_components
-),
-
-final as (
+grouped as (
     select
         year,
         zone_id,
         county_code,
         land_class,
-        method,
-        {{ measure('sum(area_mu)', 4) }} as area_mu,
-        {{ measure('sum(removals_co2e_t)') }} as removals_co2e_t,
-        {{ measure('sum(emissions_co2e_t)') }} as emissions_co2e_t,
-        {{ measure('sum(removals_co2e_t)') }} - {{ measure('sum(emissions_co2e_t)') }} as net_sink_co2e_t,
-        count(distinct parcel_id) as n_parcels,
+        coalesce(
+            max(method) filter (where component = 'removals' and land_class = 'forest'),
+            max(method) filter (where method is not null),
+            case when sum(amount_co2e_t) filter (where component like 'loss_%') > 0 then 'gain_loss' else 'non_co2_only' end
+        ) as method,
+        count(distinct method) filter (where component = 'removals') as n_methods,
+        sum(area_mu) as area_mu,
+        sum(amount_co2e_t) filter (where component = 'removals') as removals_co2e_t,
+        sum(amount_co2e_t) filter (where component <> 'removals' and is_deducted) as emissions_co2e_t,
+        sum(amount_co2e_t) filter (where component = 'loss_fire_co2') as loss_fire_co2e_t,
+        sum(amount_co2e_t) filter (where component = 'loss_pest_co2') as loss_pest_co2e_t,
+        sum(amount_co2e_t) filter (where component like 'loss_%' and is_deducted) as losses_deducted_co2e_t,
+        sum(amount_co2e_t) filter (where component = 'fire_non_co2') as fire_non_co2_co2e_t,
+        sum(amount_co2e_t) filter (where component = 'wetland_ch4') as wetland_ch4_co2e_t,
+        count(distinct parcel_id) filter (where component in ('removals', 'wetland_ch4')) as n_parcels,
+    from components
+    group by year, zone_id, county_code, land_class
+),
+
+uncertainty as (
+    {{ approach1_u95('terms', ['year', 'zone_id', 'county_code', 'land_class']) }}
+),
+
+final as (
+    select
+        grouped.year,
+        grouped.zone_id,
+        grouped.county_code,
+        grouped.land_class,
+        grouped.method,
+        {{ measure('coalesce(grouped.area_mu, 0)', 4) }} as area_mu,
+        {{ measure('coalesce(grouped.removals_co2e_t, 0)') }} as removals_co2e_t,
+        {{ measure('coalesce(grouped.emissions_co2e_t, 0)') }} as emissions_co2e_t,
+        {{ measure('coalesce(grouped.removals_co2e_t, 0)') }}
+            - {{ measure('coalesce(grouped.emissions_co2e_t, 0)') }} as net_sink_co2e_t,
+        grouped.n_parcels,
+        {{ measure('coalesce(grouped.loss_fire_co2e_t, 0)') }} as loss_fire_co2e_t,
+        {{ measure('coalesce(grouped.loss_pest_co2e_t, 0)') }} as loss_pest_co2e_t,
+        {{ measure('coalesce(grouped.fire_non_co2_co2e_t, 0)') }} as fire_non_co2_co2e_t,
+        {{ measure('coalesce(grouped.wetland_ch4_co2e_t, 0)') }} as wetland_ch4_co2e_t,
+        {{ measure('coalesce(grouped.losses_deducted_co2e_t, 0)') }} as losses_deducted_co2e_t,
+        {{ measure('coalesce(uncertainty.sampling_u95_co2e_t, 0)') }} as net_sink_sampling_u95_co2e_t,
+        {{ measure('coalesce(uncertainty.factor_u95_co2e_t, 0)') }} as net_sink_factor_u95_co2e_t,
+        {{ measure('coalesce(uncertainty.u95_co2e_t, 0)') }} as net_sink_u95_co2e_t,
+        round(100.0 * coalesce(uncertainty.u95_co2e_t, 0)
+            / nullif(abs(coalesce(grouped.removals_co2e_t, 0) - coalesce(grouped.emissions_co2e_t, 0)), 0), 2)
+            as net_sink_u95_pct,
+        {{ measure('coalesce(grouped.removals_co2e_t, 0) - coalesce(grouped.emissions_co2e_t, 0) - coalesce(uncertainty.u95_co2e_t, 0)') }}
+            as net_sink_ci95_low_co2e_t,
+        {{ measure('coalesce(grouped.removals_co2e_t, 0) - coalesce(grouped.emissions_co2e_t, 0) + coalesce(uncertainty.u95_co2e_t, 0)') }}
+            as net_sink_ci95_high_co2e_t,
         'removal_positive' as sign_convention,
-    from all_components
-    group by year, zone_id, county_code, land_class, method
+    from grouped
+    left join uncertainty
+        on grouped.year = uncertainty.year
+        and grouped.zone_id is not distinct from uncertainty.zone_id
+        and grouped.county_code is not distinct from uncertainty.county_code
+        and grouped.land_class = uncertainty.land_class
 )
 
 select * from final

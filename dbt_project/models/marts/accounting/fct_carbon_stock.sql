@@ -96,6 +96,7 @@ final as (
         {{ measure('unioned.carbon_t') }} * c_to_co2.value as co2e_t,
         {{ measure('unioned.carbon_density_t_c_per_ha', 4) }} as carbon_density_t_c_per_ha,
         {{ measure('unioned.carbon_density_se_t_c_per_ha', 4) }} as carbon_density_se_t_c_per_ha,
+        {{ measure('1.96 * unioned.carbon_density_se_t_c_per_ha * unioned.area_ha') }} as carbon_u95_t,
         {{ measure('unioned.volume_m3') }} as volume_m3,
         unioned.parcel_source_sha256,
     from unioned

@@ -22,13 +22,12 @@ stock as (
     select * from {{ ref('fct_carbon_stock') }}
 ),
 
-grassland_strata as (
-    select * from {{ ref('int_grassland_strata_estimated') }}
-    where stratum_level = 'pooled'
+grassland_cover as (
+    select * from {{ ref('int_grassland_cover_indicator') }}
 ),
 
-wetland as (
-    select * from {{ ref('stg_survey__wetland_surveys') }}
+wetland_protection as (
+    select * from {{ ref('int_wetland_protection_rate') }}
 ),
 
 demo as (
@@ -73,28 +72,16 @@ forest_stock as (
     group by inventory_year
 ),
 
-grassland_area as (
-    select grassland_type, sum(area_mu) as area_mu
-    from parcels
-    where land_class = 'grassland'
-    group by grassland_type
-),
-
 grassland_cvc as (
     select 'city' as scope, '150200' as scope_id, 'grassland_cvc_pct' as indicator,
-        grassland_strata.survey_year as year,
-        sum(grassland_strata.cover_pct_mean * grassland_area.area_mu) / sum(grassland_area.area_mu) as value,
-    from grassland_strata
-    inner join grassland_area on grassland_strata.grassland_type = grassland_area.grassland_type
-    group by grassland_strata.survey_year
+        year, grassland_cvc_pct as value,
+    from grassland_cover
 ),
 
 wetland_rate as (
     select 'city' as scope, '150200' as scope_id, 'wetland_protection_rate_pct' as indicator,
-        survey_year as year,
-        100.0 * sum(protected_area_mu) / nullif(sum(wetland_area_mu), 0) as value,
-    from wetland
-    group by survey_year
+        year, protection_rate_pct as value,
+    from wetland_protection
 ),
 
 projects as (

@@ -1,0 +1,104 @@
+-- Annual forest sink by gain-loss (IPCC 2006 V4 Ch2 Eq 2.7, 2.9-2.10) for the years that no
+-- remeasurement interval covers (before the first cycle, the first cycle's own year, after the last
+-- cycle), within the span of years that have inventory or disturbance data. The gain is the
+-- parcel's stratum mean annual gross increment measured on its own remeasured plots (Tier 2), from
+-- the remeasurement period nearest to the year; losses (Eq 2.11-2.14) are deducted in
+-- fct_annual_sink from int_disturbance_losses_estimated. Removals positive, t CO2e.
+with parcels as (
+    select distinct
+        parcel_id, county_code, zone_id, land_class, forest_type, origin, cf_stratum, area_mu, area_ha,
+    from {{ ref('int_forest_parcels_estimated') }}
+),
+
+cycles as (
+    select distinct inventory_year as year from {{ ref('int_forest_parcels_estimated') }}
+),
+
+disturbances as (
+    select distinct year from {{ ref('int_disturbance_losses_estimated') }}
+    where land_class = 'forest'
+),
+
+stock_difference as (
+    select parcel_id, year from {{ ref('int_forest_sink_stock_difference') }}
+),
+
+increments as (
+    select * from {{ ref('int_forest_increment_strata_estimated') }}
+),
+
+span as (
+    select min(year) as first_year, max(year) as last_year
+    from (select year from cycles union all select year from disturbances)
+),
+
+years as (
+    select cast(unnest(range(span.first_year, span.last_year + 1)) as integer) as year
+    from span
+),
+
+uncovered as (
+    select parcels.*, years.year
+    from parcels
+    cross join years
+    anti join stock_difference
+        on parcels.parcel_id = stock_difference.parcel_id and years.year = stock_difference.year
+),
+
+candidates as (
+    select
+        uncovered.*,
+        increments.stratum_id,
+        increments.stratum_level,
+        increments.year_t1,
+        increments.year_t2,
+        increments.n_units as n_plots,
+        increments.gross_increment_t_c_per_ha_yr_mean,
+        increments.gross_increment_t_c_per_ha_yr_se,
+        row_number() over (
+            partition by uncovered.parcel_id, uncovered.year
+            order by
+                case increments.stratum_level when 'fine' then 0 else 1 end,
+                case
+                    when uncovered.year <= increments.year_t1 then increments.year_t1 - uncovered.year
+                    when uncovered.year > increments.year_t2 then uncovered.year - increments.year_t2
+                    else 0
+                end,
+                increments.year_t2 desc
+        ) as preference,
+    from uncovered
+    inner join increments
+        on uncovered.forest_type = increments.forest_type
+        and uncovered.origin = increments.origin
+        and (increments.stratum_level = 'pooled' or uncovered.county_code = increments.county_code)
+    where increments.n_units >= {{ var('min_plots_per_stratum') }} or increments.stratum_level = 'pooled'
+),
+
+final as (
+    select
+        parcel_id,
+        county_code,
+        zone_id,
+        land_class,
+        forest_type,
+        origin,
+        cf_stratum,
+        area_mu,
+        area_ha,
+        year,
+        stratum_id,
+        stratum_level,
+        n_plots,
+        year_t1 as increment_year_t1,
+        year_t2 as increment_year_t2,
+        gross_increment_t_c_per_ha_yr_mean as increment_t_c_per_ha_yr,
+        gross_increment_t_c_per_ha_yr_se as increment_se_t_c_per_ha_yr,
+        -- rounded to the kilogram: reproducible by hand, far below the sampling error
+        round(area_ha * gross_increment_t_c_per_ha_yr_mean * {{ factor('c_to_co2', 'all') }}, 6) as removals_co2e_t,
+        round(area_ha * 1.96 * gross_increment_t_c_per_ha_yr_se * {{ factor('c_to_co2', 'all') }}, 6)
+            as removals_sampling_u95_co2e_t,
+    from candidates
+    where preference = 1
+)
+
+select * from final

@@ -1,0 +1,71 @@
+-- Gross carbon increment of each remeasured plot between consecutive inventory cycles (t C/ha/yr),
+-- the Tier 2 growth of the gain-loss method (IPCC 2006 V4 Ch2 Eq 2.9-2.10, measured directly):
+--   growth = sum over trees alive at t2 of C(t2)  -  sum over the same trees of C(t1)
+--          = survivor growth + ingrowth, divided by (t2 - t1) and the plot area.
+-- Trees that died or were cut between the cycles are left out: in gain-loss years mortality is a
+-- loss (Eq 2.11-2.14) counted from the disturbance reports, so it must not lower the growth too.
+-- (Their unobserved growth before death is also left out: conservative.)
+-- The plot's net change is kept too: its stratum SE is the paired sampling error of the stock
+-- difference between the same plots.
+with trees as (
+    select * from {{ ref('int_trees_biomass_estimated') }}
+),
+
+plots as (
+    select * from {{ ref('int_plots_carbon_estimated') }}
+),
+
+cycles as (
+    select
+        plot_id,
+        parcel_id,
+        plot_area_m2,
+        inventory_year as year_t2,
+        lag(inventory_year) over (partition by plot_id order by inventory_year) as year_t1,
+        carbon_t_per_ha as carbon_t2_t_per_ha,
+        lag(carbon_t_per_ha) over (partition by plot_id order by inventory_year) as carbon_t1_t_per_ha,
+    from plots
+),
+
+pairs as (
+    select * from cycles where year_t1 is not null
+),
+
+tree_growth as (
+    select
+        pairs.plot_id,
+        pairs.year_t1,
+        pairs.year_t2,
+        sum(t2.carbon_kg) as carbon_t2_kg,
+        sum(coalesce(t1.carbon_kg, 0)) as carbon_t1_same_trees_kg,
+        count(*) filter (where t1.tree_id is null) as n_ingrowth_trees,
+    from pairs
+    inner join trees as t2
+        on pairs.plot_id = t2.plot_id and pairs.year_t2 = t2.inventory_year
+    left join trees as t1
+        on t2.plot_id = t1.plot_id and t2.tree_id = t1.tree_id and t1.inventory_year = pairs.year_t1
+    group by pairs.plot_id, pairs.year_t1, pairs.year_t2
+),
+
+final as (
+    select
+        pairs.plot_id,
+        pairs.parcel_id,
+        pairs.year_t1,
+        pairs.year_t2,
+        pairs.plot_area_m2,
+        coalesce(tree_growth.n_ingrowth_trees, 0) as n_ingrowth_trees,
+        round(
+            coalesce(tree_growth.carbon_t2_kg - tree_growth.carbon_t1_same_trees_kg, 0)
+            / 1000.0 / (pairs.plot_area_m2 / 10000.0) / (pairs.year_t2 - pairs.year_t1), 6
+        ) as gross_increment_t_c_per_ha_yr,
+        -- the plot's net change (growth - mortality - felling): its stratum SE is the paired
+        -- sampling error of the stock difference
+        round((pairs.carbon_t2_t_per_ha - pairs.carbon_t1_t_per_ha) / (pairs.year_t2 - pairs.year_t1), 6)
+            as net_change_t_c_per_ha_yr,
+    from pairs
+    left join tree_growth
+        on pairs.plot_id = tree_growth.plot_id and pairs.year_t2 = tree_growth.year_t2
+)
+
+select * from final

@@ -1,0 +1,81 @@
+-- Every quantity that enters the annual sink, one row per parcel (or report) x year x component,
+-- in t CO2e, with how it enters the net sink (removals positive, emissions negative):
+--   removals       forest: stock_difference or gain_loss (int_forest_sink_annual); grassland:
+--                  tier1_no_change rows carrying the parcel area (biomass in balance under Tier 1)
+--   loss_fire_co2  fire CO2 through biomass loss (Eq 2.14)      } deducted only where the parcel-
+--   loss_pest_co2  pest CO2 through biomass loss (Eq 2.14)      } year is NOT by stock difference:
+--                                                                 there they are inside the stock
+--                                                                 change already ("of which")
+--   fire_non_co2   fire CH4 + N2O (Eq 2.27), always deducted
+--   wetland_ch4    wetland CH4 (tier1_no_change rows carrying the wetland area), always deducted
+with forest_sink as (
+    select * from {{ ref('int_forest_sink_annual') }}
+),
+
+grassland as (
+    select * from {{ ref('int_grassland_parcels_estimated') }}
+),
+
+wetland as (
+    select * from {{ ref('int_wetland_methane_estimated') }}
+),
+
+fires as (
+    select * from {{ ref('int_fire_emissions_estimated') }}
+),
+
+losses as (
+    select * from {{ ref('int_disturbance_losses_estimated') }}
+    where loss_co2e_t > 0
+),
+
+base as (
+    select
+        year, zone_id, county_code, land_class, parcel_id, parcel_id as source_id,
+        'removals' as component, method, area_mu, removals_co2e_t as amount_co2e_t, true as is_deducted,
+    from forest_sink
+    union all
+    select
+        survey_year, zone_id, county_code, land_class, parcel_id, parcel_id,
+        'removals', 'tier1_no_change', area_mu, 0.0, true,
+    from grassland
+    union all
+    select
+        year, zone_id, county_code, land_class, parcel_id, parcel_id,
+        'wetland_ch4', 'tier1_no_change', wetland_area_mu, emissions_co2e_t, true,
+    from wetland
+),
+
+disturbance as (
+    select
+        losses.year, losses.zone_id, losses.county_code, losses.land_class, losses.parcel_id,
+        losses.report_id,
+        'loss_' || losses.cause || '_co2', cast(null as varchar), 0.0, losses.loss_co2e_t,
+        coalesce(forest_sink.method, 'gain_loss') <> 'stock_difference',
+    from losses
+    left join forest_sink on losses.parcel_id = forest_sink.parcel_id and losses.year = forest_sink.year
+    union all
+    select
+        year, zone_id, county_code, land_class, parcel_id, report_id,
+        'fire_non_co2', null, 0.0, emissions_co2e_t, true,
+    from fires
+),
+
+unioned as (
+    select * from base
+    union all
+    select * from disturbance
+),
+
+final as (
+    select
+        *,
+        case
+            when component = 'removals' then amount_co2e_t
+            when is_deducted then -amount_co2e_t
+            else 0.0
+        end as net_contribution_co2e_t,
+    from unioned
+)
+
+select * from final

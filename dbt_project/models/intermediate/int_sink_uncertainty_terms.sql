@@ -1,0 +1,105 @@
+-- The 95 % uncertainty of every sink component split by its source (IPCC 2006 Vol 1 Ch 3,
+-- Approach 1), as signed half-widths in t CO2e of the net sink:
+--   sampling|<estimate>|<stratum>|<cycle>   1.96 x SE of a stratum estimate x the area using it
+--   factor|<parameter>|<stratum>            the component x U% of the factor (int_factors_uncertainty)
+-- A component that is a product of inputs (Eq 3.1) has one term per input; terms of the same key
+-- come from the same estimate or factor, so any aggregate sums them first (fully correlated) and
+-- then adds the keys in quadrature (Eq 3.2, independent): macro approach1_u95. For one product
+-- this gives exactly Eq 3.1; for a sum of independent parts exactly Eq 3.2.
+with forest_sink as (
+    select * from {{ ref('int_forest_sink_annual') }}
+),
+
+components as (
+    select * from {{ ref('int_sink_components') }}
+),
+
+losses as (
+    select * from {{ ref('int_disturbance_losses_estimated') }}
+),
+
+fires as (
+    select * from {{ ref('int_fire_emissions_estimated') }}
+),
+
+wetland as (
+    select * from {{ ref('int_wetland_methane_estimated') }}
+),
+
+factors as (
+    select * from {{ ref('int_factors_uncertainty') }}
+),
+
+deducted_losses as (
+    select losses.*
+    from losses
+    inner join components
+        on components.source_id = losses.report_id
+        and components.component like 'loss_%'
+        and components.is_deducted
+),
+
+terms as (
+    -- forest removals: the stratum estimates they come from, and the carbon fraction
+    select year, zone_id, county_code, land_class, 'sampling' as uncertainty_kind,
+        'sampling|' || sampling_key_1 as uncertainty_key, sampling_u95_1_co2e_t as u95_co2e_t,
+    from forest_sink
+    union all
+    select year, zone_id, county_code, land_class, 'sampling',
+        'sampling|' || sampling_key_2, sampling_u95_2_co2e_t,
+    from forest_sink
+    where sampling_key_2 is not null
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|carbon_fraction_biomass|' || cf_stratum, removals_co2e_t * cf_u95_pct / 100.0,
+    from forest_sink
+    -- disturbance losses deducted from the sink (gain-loss years, parcels without a stock estimate)
+    union all
+    select year, zone_id, county_code, land_class, 'sampling',
+        'sampling|' || sampling_key, -loss_co2e_t * sampling_u95_pct / 100.0,
+    from deducted_losses
+    where sampling_key is not null
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|carbon_fraction_biomass|' || cf_stratum, -loss_co2e_t * cf_u95_pct / 100.0,
+    from deducted_losses
+    where cf_stratum is not null
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|disturbance_fd|' || fd_stratum, -loss_co2e_t * fd_u95_pct / 100.0,
+    from deducted_losses
+    where loss_route in ('stock_density_fd', 'area_fd')
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|fire_fuel_consumed|' || fuel_stratum, -loss_co2e_t * fuel_u95_pct / 100.0,
+    from deducted_losses
+    where loss_route = 'fuel_consumed_cf'
+    -- fire CH4 and N2O: fuel consumed (shared by both gases) and each gas's emission factor
+    union all
+    select fires.year, fires.zone_id, fires.county_code, fires.land_class, 'factor',
+        'factor|fire_fuel_consumed|' || fires.fuel_stratum, -fires.emissions_co2e_t * fuel.u95_pct / 100.0,
+    from fires
+    inner join factors as fuel on fuel.parameter = 'fire_fuel_consumed' and fuel.stratum = fires.fuel_stratum
+    union all
+    select fires.year, fires.zone_id, fires.county_code, fires.land_class, 'factor',
+        'factor|fire_ef_ch4|' || fires.ef_stratum, -fires.ch4_co2e_t * ef.u95_pct / 100.0,
+    from fires
+    inner join factors as ef on ef.parameter = 'fire_ef_ch4' and ef.stratum = fires.ef_stratum
+    union all
+    select fires.year, fires.zone_id, fires.county_code, fires.land_class, 'factor',
+        'factor|fire_ef_n2o|' || fires.ef_stratum, -fires.n2o_co2e_t * ef.u95_pct / 100.0,
+    from fires
+    inner join factors as ef on ef.parameter = 'fire_ef_n2o' and ef.stratum = fires.ef_stratum
+    -- wetland CH4: the emission factor
+    union all
+    select wetland.year, wetland.zone_id, wetland.county_code, wetland.land_class, 'factor',
+        'factor|wetland_ch4_ef|' || wetland.ch4_ef_stratum, -wetland.emissions_co2e_t * ef.u95_pct / 100.0,
+    from wetland
+    inner join factors as ef on ef.parameter = 'wetland_ch4_ef' and ef.stratum = wetland.ch4_ef_stratum
+),
+
+final as (
+    select * from terms where u95_co2e_t <> 0
+)
+
+select * from final
