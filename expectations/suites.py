@@ -111,7 +111,25 @@ MARTS: dict[str, tuple[str, ...]] = {
     ),
     "qa_mart_reconciliation": ("check_kind", "subject", "ratio"),
     "meta_run": ("run_id", "built_at", "data_as_of"),
+    "fct_zone_progress": (
+        "zone_id",
+        "land_class",
+        "planned_area_mu",
+        "parcel_area_mu",
+        "project_area_mu",
+        "net_sink_latest_co2e_t",
+    ),
+    "fct_demo_forest_compliance": (
+        "county_code",
+        "year",
+        "planted_area_mu",
+        "required_min_area_mu",
+        "is_compliant",
+        "shortfall_mu",
+    ),
 }
+#: The pilot zone's development zones: 12 forest, 5 grassland, 5 wetland.
+N_ZONES = 22
 #: Expectation parameter: the oldest acceptable date of the newest data (freshness rule).
 FRESHNESS_PARAMETER = "freshness_min_date"
 #: DBH may shrink by this much per year between cycles (tape position, bark) before it is an error.
@@ -394,6 +412,37 @@ def mart_suite(table: str) -> ExpectationSuite:
             severity=WARNING,
             notes="Removals are reported as a positive quantity (sign convention check).",
         )
+        between("net_sink_u95_co2e_t", 0, notes="An uncertainty half-width is not negative.")
+        for a, b in (("net_sink_co2e_t", "net_sink_ci95_low_co2e_t"),
+                     ("net_sink_ci95_high_co2e_t", "net_sink_co2e_t")):
+            s.add(
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+                column_A=a,
+                column_B=b,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                notes="The estimate lies inside its 95 % confidence interval.",
+            )
+    elif table == "fct_zone_progress":
+        s.add(gxe.ExpectTableRowCountToBeBetween, min_value=N_ZONES, max_value=N_ZONES,
+              notes="All 22 development zones are reported, none invented.")
+        not_null("zone_id", "land_class", "planned_area_mu")
+        s.add(gxe.ExpectColumnValuesToBeUnique, column="zone_id")
+        s.add(
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB,
+            column_A="parcel_area_mu",
+            column_B="project_area_mu",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            severity=WARNING,
+            notes="Sink-project area counted in a zone does not exceed the zone's parcels.",
+        )
+    elif table == "fct_demo_forest_compliance":
+        not_null("county_code", "year", "planted_area_mu", "is_compliant")
+        in_set("county_code", COUNTY_CODES)
+        between("planted_area_mu", 0)
+        between("shortfall_mu", 0)
+        s.add(gxe.ExpectCompoundColumnsToBeUnique, column_list=["county_code", "year"])
     elif table == "qa_tree_remeasurement":
         not_null("dbh_max_cm")
         for a, b, why in (

@@ -36,6 +36,9 @@ FIRE_VEGETATION = ("forest", "grassland", "shrub")
 LINEAGE_COLUMNS = ("_source_file", "_source_sha256", "_source_row", "_ingested_at")
 
 
+SURVEY_FORMATS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -46,6 +49,8 @@ class Column:
     allowed: tuple | None = None
     unit: str | None = None
     description: str = ""
+    past: bool = False  # a date or year that may not lie in the future (checked at ingestion)
+    ref: str | None = None  # "species" | "parcel": must exist in that reference list
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,10 @@ class Family:
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # natural key of one row
     description: str = ""
-    formats: tuple[str, ...] = field(default=(".csv",))
+    formats: tuple[str, ...] = field(default=SURVEY_FORMATS)
+    #: columns whose distinct values name one logical upload batch ("same survey, same plot
+    #: set"): a later file with exactly the same set supersedes the earlier file's rows.
+    batch: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -87,7 +95,7 @@ FAMILIES: dict[str, Family] = {
                 C("grassland_type", "string", required=False, allowed=GRASSLAND_TYPES),
                 C("wetland_class", "string", required=False, allowed=WETLAND_CLASSES),
                 C("sink_project_id", "string", required=False),
-                C("survey_year", "int", min=2000, max=2100),
+                C("survey_year", "int", min=2000, max=2100, past=True),
                 C("area_mu", "float", min=0, max=5_000_000, unit="mu",
                   description="area in an equal-area projection, computed at ingestion"),
                 C("centroid_lon", "float", min=109.0, max=111.6, unit="deg"),
@@ -96,34 +104,36 @@ FAMILIES: dict[str, Family] = {
             ),
             key=("parcel_id", "survey_year"),
             description="小班 / land parcels with land class, county and development zone",
-            formats=(".geojson", ".json"),
+            formats=(".geojson", ".json", ".gpkg", ".zip"),
+            batch=("parcel_id", "survey_year"),
         ),
         Family(
             "forest_plots",
             "ingest_surveys",
             (
                 C("plot_id", "string"),
-                C("parcel_id", "string"),
-                C("inventory_year", "int", min=2000, max=2100),
+                C("parcel_id", "string", ref="parcel"),
+                C("inventory_year", "int", min=2000, max=2100, past=True),
                 C("plot_area_m2", "float", min=100, max=10_000, unit="m2"),
                 C("plot_lon", "float", min=109.0, max=111.6, unit="deg"),
                 C("plot_lat", "float", min=40.0, max=43.0, unit="deg"),
                 C("tree_id", "string"),
-                C("species", "string"),
+                C("species", "string", ref="species"),
                 C("dbh_cm", "float", min=0.1, max=150, unit="cm"),
                 C("height_m", "float", min=0.1, max=40, unit="m"),
                 C("status", "string", allowed=TREE_STATUSES),
             ),
             key=("plot_id", "inventory_year", "tree_id"),
             description="forest sample-plot tree tallies (每木检尺), one row per tree per cycle",
+            batch=("plot_id", "inventory_year"),
         ),
         Family(
             "grassland_quadrats",
             "ingest_surveys",
             (
                 C("quadrat_id", "string"),
-                C("parcel_id", "string"),
-                C("survey_date", "date"),
+                C("parcel_id", "string", ref="parcel"),
+                C("survey_date", "date", past=True),
                 C("grassland_type", "string", allowed=GRASSLAND_TYPES),
                 C("quadrat_area_m2", "float", allowed=(0.25, 1.0, 100.0), unit="m2"),
                 C("lon", "float", min=109.0, max=111.6, unit="deg"),
@@ -135,14 +145,15 @@ FAMILIES: dict[str, Family] = {
             ),
             key=("quadrat_id", "survey_date"),
             description="grassland quadrat clippings (样方), oven-dry mass at 65 °C",
+            batch=("quadrat_id", "survey_date"),
         ),
         Family(
             "wetland_surveys",
             "ingest_surveys",
             (
                 C("survey_id", "string"),
-                C("parcel_id", "string"),
-                C("survey_year", "int", min=2000, max=2100),
+                C("parcel_id", "string", ref="parcel"),
+                C("survey_year", "int", min=2000, max=2100, past=True),
                 C("wetland_class", "string", allowed=WETLAND_CLASSES),
                 C("wetland_area_mu", "float", min=0, max=5_000_000, unit="mu"),
                 C("protected_area_mu", "float", min=0, max=5_000_000, unit="mu"),
@@ -150,6 +161,7 @@ FAMILIES: dict[str, Family] = {
             ),
             key=("parcel_id", "survey_year"),
             description="wetland survey per parcel and year: area by class and protected area",
+            batch=("parcel_id", "survey_year"),
         ),
         Family(
             "demo_forests",
@@ -157,30 +169,38 @@ FAMILIES: dict[str, Family] = {
             (
                 C("record_id", "string"),
                 C("county_code", "string", allowed=COUNTY_CODES),
-                C("year", "int", min=2000, max=2100),
+                C("year", "int", min=2000, max=2100, past=True),
                 C("site_name", "string"),
                 C("area_mu", "float", min=0, max=1_000_000, unit="mu"),
-                C("species", "string"),
-                C("planting_date", "date"),
+                C("species", "string", ref="species"),
+                C("planting_date", "date", past=True),
                 C("zone_id", "string", required=False),
                 C("sponsor", "string", required=False),
             ),
             key=("record_id",),
             description="demonstration carbon-forest planting records (碳汇示范林)",
+            batch=("record_id",),
         ),
         Family(
             "vegetation_indices",
             "ingest_remote_sensing",
             (
-                C("parcel_id", "string"),
-                C("composite_date", "date", description="first day of the 16-day composite"),
+                C("parcel_id", "string", ref="parcel"),
+                C("composite_date", "date", past=True,
+                  description="first day of the 16-day composite"),
                 C("ndvi", "float", min=-0.2, max=1.0),
                 C("evi", "float", required=False, min=-0.2, max=1.0),
                 C("quality", "int", allowed=VI_QUALITY,
-                  description="MODIS pixel reliability: -1 fill, 0 good, 1 marginal, 2 snow, 3 cloud"),
+                  description="MODIS pixel reliability: -1 fill, 0 good, 1 marginal, 2 snow, "
+                  "3 cloud"),
+                C("ndvi_std", "float", required=False, min=0, max=1.2,
+                  description="standard deviation of NDVI over the parcel's pixels or points"),
+                C("pixel_count", "int", required=False, min=0, max=100_000_000,
+                  description="valid pixels (raster zonal statistics) or sample points averaged"),
             ),
             key=("parcel_id", "composite_date"),
             description="MOD13Q1-style 16-day NDVI/EVI per parcel",
+            formats=(".csv", ".txt", ".parquet", ".tif", ".tiff"),
         ),
         Family(
             "fire_hotspots",
@@ -191,24 +211,31 @@ FAMILIES: dict[str, Family] = {
                 C("brightness_k", "float", min=200, max=600, unit="K"),
                 C("scan_km", "float", min=0, max=10, unit="km"),
                 C("track_km", "float", min=0, max=10, unit="km"),
-                C("acq_date", "date"),
+                C("acq_date", "date", past=True),
                 C("acq_time_utc", "string", description="HH:MM, UTC"),
                 C("satellite", "string"),
                 C("instrument", "string", allowed=("MODIS", "VIIRS")),
                 C("confidence_raw", "string", description="confidence as in the file"),
                 C("confidence_pct", "float", min=0, max=100,
                   description="MODIS 0-100; VIIRS low/nominal/high mapped to 20/60/90"),
+                C("confidence_class", "string", required=False, allowed=("low", "nominal", "high"),
+                  description="one scale for both sensors: VIIRS class; MODIS <30 low, "
+                  "<80 nominal, else high"),
                 C("version", "string"),
                 C("brightness2_k", "float", required=False, min=150, max=500, unit="K"),
                 C("frp_mw", "float", required=False, min=0, max=100_000, unit="MW"),
                 C("daynight", "string", allowed=("D", "N")),
                 C("fire_type", "int", required=False, allowed=(0, 1, 2, 3)),
+                C("is_non_vegetation", "bool", required=False,
+                  description="type 1 volcano, 2 static land source (steel works, power "
+                  "plant), 3 offshore"),
                 C("is_nrt", "bool"),
                 C("county_code", "string", required=False),
                 C("parcel_id", "string", required=False),
             ),
             key=("instrument", "satellite", "latitude", "longitude", "acq_date", "acq_time_utc"),
             description="NASA FIRMS active-fire detections (MODIS C6.1, VIIRS 375 m)",
+            formats=(".csv", ".txt", ".json", ".zip"),
         ),
         Family(
             "fire_reports",
@@ -216,9 +243,9 @@ FAMILIES: dict[str, Family] = {
             (
                 C("report_id", "string"),
                 C("county_code", "string", allowed=COUNTY_CODES),
-                C("parcel_id", "string", required=False),
-                C("start_date", "date"),
-                C("end_date", "date"),
+                C("parcel_id", "string", required=False, ref="parcel"),
+                C("start_date", "date", past=True),
+                C("end_date", "date", past=True),
                 C("lon", "float", min=109.0, max=111.6, unit="deg"),
                 C("lat", "float", min=40.0, max=43.0, unit="deg"),
                 C("burned_area_ha", "float", min=0, max=100_000, unit="ha"),
@@ -227,6 +254,7 @@ FAMILIES: dict[str, Family] = {
             ),
             key=("report_id",),
             description="forest and grassland fire reports from the fire-prevention offices",
+            batch=("report_id",),
         ),
         Family(
             "pest_reports",
@@ -234,8 +262,8 @@ FAMILIES: dict[str, Family] = {
             (
                 C("report_id", "string"),
                 C("county_code", "string", allowed=COUNTY_CODES),
-                C("parcel_id", "string", required=False),
-                C("report_date", "date"),
+                C("parcel_id", "string", required=False, ref="parcel"),
+                C("report_date", "date", past=True),
                 C("pest", "string", allowed=PESTS),
                 C("host", "string", required=False),
                 C("affected_area_mu", "float", min=0, max=10_000_000, unit="mu"),
@@ -244,7 +272,10 @@ FAMILIES: dict[str, Family] = {
                 C("damaged_rate_pct", "float", required=False, min=0, max=100, unit="percent"),
             ),
             key=("report_id",),
-            description="pest and rodent damage reports (pine wilt, fall webworm, ALB, rodents/pikas)",
+            description=(
+                "pest and rodent damage reports (pine wilt, fall webworm, ALB, rodents/pikas)"
+            ),
+            batch=("report_id",),
         ),
     ]
 }
@@ -252,3 +283,106 @@ FAMILIES: dict[str, Family] = {
 DAG_FAMILIES: dict[str, list[str]] = {}
 for _f in FAMILIES.values():
     DAG_FAMILIES.setdefault(_f.dag, []).append(_f.name)
+
+
+# --- Header aliases and value aliases --------------------------------------------------------
+# What field crews and portals call the contract columns. Per family and column: the Chinese
+# header the upload template uses first, then other Chinese and English names. A header may carry
+# a unit in brackets or as a suffix (``胸径(英寸)``, ``DBH (in)``, ``height_ft``); readers convert
+# it to the contract unit (``ingestion.headers``). Names are matched case- and space-insensitively.
+
+_PARCEL = ("小班号", "小班编号", "地块编号", "地块号", "图斑号", "parcel", "parcel_code")
+_COUNTY = ("县区代码", "行政区划代码", "旗县区代码", "区县代码", "adcode", "county")
+_ZONE = ("功能区", "园区", "zone")
+_LON = ("经度", "lng", "long", "x")
+_LAT = ("纬度", "y")
+
+ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "parcels": {
+        "parcel_id": _PARCEL, "county_code": _COUNTY, "zone_id": _ZONE,
+        "land_class": ("地类", "土地类别", "landclass", "land_type"),
+        "forest_type": ("森林类别", "林分类型", "林种结构"), "origin": ("起源",),
+        "dominant_species": ("优势树种", "树种", "dominant"),
+        "grassland_type": ("草地类型", "草原类型"), "wetland_class": ("湿地类型",),
+        "sink_project_id": ("碳汇项目", "项目编号", "project_id"),
+        "survey_year": ("调查年度", "年度", "year"),
+    },
+    "forest_plots": {
+        "plot_id": ("样地号", "样地编号", "plot"), "parcel_id": _PARCEL,
+        "inventory_year": ("调查年度", "清查年度", "年度", "year"),
+        "plot_area_m2": ("样地面积", "plot_area"), "plot_lon": ("样地经度",) + _LON,
+        "plot_lat": ("样地纬度",) + _LAT, "tree_id": ("样木号", "树号", "tree", "tree_no"),
+        "species": ("树种", "树种名称", "species_name"), "dbh_cm": ("胸径", "dbh"),
+        "height_m": ("树高", "height", "tree_height"), "status": ("检尺类型", "状态", "林木状态"),
+    },
+    "grassland_quadrats": {
+        "quadrat_id": ("样方号", "样方编号", "quadrat"), "parcel_id": _PARCEL,
+        "survey_date": ("调查日期", "日期", "date"), "grassland_type": ("草地类型", "草原类型"),
+        "quadrat_area_m2": ("样方面积", "quadrat_area"), "lon": _LON, "lat": _LAT,
+        "cover_pct": ("盖度", "植被盖度", "cover"), "height_cm": ("草层高度", "平均高度", "height"),
+        "fresh_mass_g": ("鲜重", "fresh_mass"), "dry_mass_g": ("干重", "风干重", "dry_mass"),
+    },
+    "wetland_surveys": {
+        "survey_id": ("调查编号", "survey"), "parcel_id": _PARCEL,
+        "survey_year": ("调查年度", "年度", "year"), "wetland_class": ("湿地类型",),
+        "wetland_area_mu": ("湿地面积", "wetland_area"),
+        "protected_area_mu": ("保护面积", "受保护面积", "protected_area"),
+        "protection_type": ("保护形式", "保护类型"),
+    },
+    "demo_forests": {
+        "record_id": ("记录号", "编号", "record"), "county_code": _COUNTY,
+        "year": ("年度", "造林年度"), "site_name": ("示范林名称", "地点", "site"),
+        "area_mu": ("面积", "造林面积", "area"), "species": ("树种",),
+        "planting_date": ("造林日期", "栽植日期", "date"), "zone_id": _ZONE,
+        "sponsor": ("出资单位", "承建单位"),
+    },
+    "fire_reports": {
+        "report_id": ("报告编号", "火情编号", "report"), "county_code": _COUNTY,
+        "parcel_id": _PARCEL, "start_date": ("起火日期", "发生日期"),
+        "end_date": ("扑灭日期", "结束日期"), "lon": _LON, "lat": _LAT,
+        "burned_area_ha": ("过火面积", "burned_area"),
+        "vegetation_type": ("植被类型", "火灾类型"), "cause": ("起火原因",),
+    },
+    "pest_reports": {
+        "report_id": ("报告编号", "report"), "county_code": _COUNTY, "parcel_id": _PARCEL,
+        "report_date": ("报告日期", "调查日期", "date"),
+        "pest": ("有害生物", "病虫害种类", "病虫鼠害"),
+        "host": ("寄主", "寄主树种"), "affected_area_mu": ("发生面积", "affected_area"),
+        "severity": ("危害程度", "发生程度"), "dead_trees": ("死亡株数", "枯死株数"),
+        "damaged_rate_pct": ("受害率", "damaged_rate"),
+    },
+    "vegetation_indices": {
+        "parcel_id": _PARCEL, "composite_date": ("date", "日期", "合成日期"),
+        "quality": ("pixel_reliability", "summaryqa", "summary_qa", "质量"),
+    },
+}
+
+#: Chinese (and spelled-out) values of the coded columns, mapped onto the contract's codes.
+COUNTY_NAMES = {
+    "东河区": "150202", "昆都仑区": "150203", "青山区": "150204", "石拐区": "150205",
+    "白云鄂博矿区": "150206", "九原区": "150207", "土默特右旗": "150221", "固阳县": "150222",
+    "达尔罕茂明安联合旗": "150223", "达茂旗": "150223", "土右旗": "150221",
+}
+VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "county_code": COUNTY_NAMES,
+    "land_class": {"林地": "forest", "草地": "grassland", "湿地": "wetland", "其他": "other",
+                   "其它": "other"},
+    "forest_type": {"针叶林": "conifer", "阔叶林": "broadleaf", "针阔混交林": "mixed",
+                    "混交林": "mixed", "灌木林": "shrub"},
+    "origin": {"人工": "planted", "人工林": "planted", "天然": "natural", "天然林": "natural"},
+    "grassland_type": {"典型草原": "typical_steppe", "荒漠草原": "desert_steppe",
+                       "草甸草原": "meadow_steppe", "山地草甸": "mountain_meadow"},
+    "wetland_class": {"河流湿地": "river", "河流": "river", "湖泊湿地": "lake", "湖泊": "lake",
+                      "沼泽湿地": "marsh", "沼泽": "marsh", "人工湿地": "constructed"},
+    "protection_type": {"自然保护区": "nature_reserve", "湿地公园": "wetland_park",
+                        "保护小区": "protection_area", "无": "none"},
+    "status": {"活立木": "alive", "活": "alive", "保留木": "alive", "枯立木": "dead",
+               "枯死": "dead", "采伐": "cut", "采伐木": "cut"},
+    "severity": {"轻": "light", "轻度": "light", "中": "moderate", "中度": "moderate",
+                 "重": "severe", "重度": "severe"},
+    "vegetation_type": {"森林": "forest", "林地": "forest", "草原": "grassland",
+                        "草地": "grassland", "灌木": "shrub", "灌木林": "shrub"},
+    "pest": {"松材线虫病": "pine_wilt_nematode", "美国白蛾": "fall_webworm",
+             "光肩星天牛": "asian_longhorned_beetle", "草原鼠兔害": "grassland_rodent_pika",
+             "鼠兔害": "grassland_rodent_pika", "草原鼠害": "grassland_rodent_pika"},
+}

@@ -1,20 +1,33 @@
-"""Load one family's landing folder into the raw layer.
+"""Load received files into the raw layer, losing nothing.
 
-For every received file: archive it as received, read it with the reader for its format, check
-every row against the contract (quarantine with a reason), validate the accepted batch with the
-Great Expectations raw suite, write the accepted rows to ``raw/<family>/<sha256>.parquet`` and the
-quarantined rows to ``quarantine/<family>/<sha256>.parquet``, and record one manifest row in
-``manifest/<family>/<sha256>.parquet``. Parquet files per received file mean that ingestion DAGs
-can run at the same time without sharing a DuckDB writer. A file seen before (same sha256) is a
-no-op, so reruns are idempotent.
+For every received file: archive it byte for byte, read it with the reader for its format
+(detected from the file), check every row against the contract (quarantine with a reason naming
+file, row and field), validate the accepted batch with the Great Expectations raw suite, write
+the accepted rows to ``raw/<family>/<sha256>.parquet``, the quarantined rows to
+``quarantine/<family>/<sha256>.parquet`` and one manifest row to
+``manifest/<family>/<sha256>.parquet``. Per-file Parquet means ingestion DAGs can run at the same
+time without sharing a DuckDB writer.
+
+* The same bytes twice are a no-op (the manifest is keyed by sha256).
+* rows_received = rows_accepted + rows_quarantined for every file, whatever happens; a file
+  that cannot be read at all is recorded with its status and one clear error (and one
+  file-level quarantine record with no row number), and never stops the rest of the batch.
+* A corrected re-upload of the same logical batch (same ``Family.batch`` value set, e.g. the
+  same plots of the same inventory year) supersedes the earlier file: the new manifest row lists
+  ``supersedes`` and the earlier one is rewritten with ``superseded_by``.
+* Large files stream: batches are written as they are checked, and duplicate keys across
+  batches (or points averaged per parcel) are resolved by DuckDB over the written Parquet.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import shutil
-from dataclasses import asdict, dataclass
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,12 +36,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingestion import readers, spatial
+from ingestion import readers
+from ingestion.context import Context
 from ingestion.contracts import FAMILIES, LINEAGE_COLUMNS, Family
-from ingestion.validate import SchemaError, Split, split_rows
-from sinkwatch.config import BOUNDARIES_GEOJSON, Paths
+from ingestion.tabular import UnreadableFile
+from ingestion.validate import SchemaError, coerce, split_rows
+from sinkwatch.config import Paths
 
 log = logging.getLogger(__name__)
+
+#: DuckDB's memory cap for the streaming post-pass (it spills to disk beyond it).
+DUCKDB_MEMORY_LIMIT = "512MB"
+
+#: above this many accepted rows the GX gate runs on a reproducible sample (the row checks have
+#: already seen every row); pandas GX on millions of rows needs gigabytes.
+GATE_FULL_ROWS = 250_000
 
 ARROW_TYPES = {
     "string": pa.string(),
@@ -38,6 +60,7 @@ ARROW_TYPES = {
     "bool": pa.bool_(),
     "timestamp": pa.timestamp("us", tz="UTC"),
 }
+TS = pa.timestamp("us", tz="UTC")
 
 
 def raw_schema(family: Family) -> pa.Schema:
@@ -46,33 +69,60 @@ def raw_schema(family: Family) -> pa.Schema:
         pa.field("_source_file", pa.string()),
         pa.field("_source_sha256", pa.string()),
         pa.field("_source_row", pa.int64()),
-        pa.field("_ingested_at", pa.timestamp("us", tz="UTC")),
+        pa.field("_ingested_at", TS),
     ]
     return pa.schema(fields)
 
 
-QUARANTINE_SCHEMA_FIXED = ("_source_file", "_source_sha256", "_source_row", "_reason", "_quarantined_at")
+#: One row per quarantined source row (row_number null: a file-level record, not counted in
+#: rows_quarantined). ``raw_record`` is the row as read (JSON, contract names where mapped).
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("family", pa.string()),
+        ("file_name", pa.string()),
+        ("sha256", pa.string()),
+        ("row_number", pa.int64()),
+        ("field", pa.string()),
+        ("reason_code", pa.string()),
+        ("reason", pa.string()),
+        ("raw_record", pa.string()),
+        ("archive_path", pa.string()),
+        ("run_id", pa.string()),
+        ("quarantined_at", TS),
+    ]
+)
 
-MANIFEST_SCHEMA = pa.schema([
-    ("family", pa.string()),
-    ("file_name", pa.string()),
-    ("sha256", pa.string()),
-    ("size_bytes", pa.int64()),
-    ("received_at", pa.timestamp("us", tz="UTC")),
-    ("loaded_at", pa.timestamp("us", tz="UTC")),
-    ("rows_read", pa.int64()),
-    ("rows_accepted", pa.int64()),
-    ("rows_quarantined", pa.int64()),
-    ("status", pa.string()),
-    ("detail", pa.string()),
-    ("archive_path", pa.string()),
-    ("raw_path", pa.string()),
-    ("quarantine_path", pa.string()),
-    ("gate_suite", pa.string()),
-    ("gate_passed", pa.bool_()),
-    ("gate_failed_expectations", pa.int64()),
-    ("run_id", pa.string()),
-])
+MANIFEST_SCHEMA = pa.schema(
+    [
+        ("family", pa.string()),
+        ("file_name", pa.string()),
+        ("sha256", pa.string()),
+        ("size_bytes", pa.int64()),
+        ("format", pa.string()),
+        ("received_at", TS),
+        ("loaded_at", TS),
+        ("rows_received", pa.int64()),
+        ("rows_read", pa.int64()),
+        ("rows_accepted", pa.int64()),
+        ("rows_quarantined", pa.int64()),
+        ("records_written", pa.int64()),
+        ("status", pa.string()),
+        ("error", pa.string()),
+        ("detail", pa.string()),
+        ("reason_counts", pa.string()),
+        ("archive_path", pa.string()),
+        ("raw_path", pa.string()),
+        ("quarantine_path", pa.string()),
+        ("gate_suite", pa.string()),
+        ("gate_passed", pa.bool_()),
+        ("gate_failed_expectations", pa.int64()),
+        ("batch_key", pa.string()),
+        ("supersedes", pa.string()),
+        ("superseded_by", pa.string()),
+        ("superseded_at", TS),
+        ("run_id", pa.string()),
+    ]
+)
 
 
 @dataclass
@@ -81,20 +131,41 @@ class ManifestRow:
     file_name: str
     sha256: str
     size_bytes: int
+    format: str | None
     received_at: datetime
     loaded_at: datetime
-    rows_read: int
+    rows_received: int
+    rows_read: int  # same as rows_received (kept for the existing ops model)
     rows_accepted: int
     rows_quarantined: int
-    status: str  # loaded | rejected_by_gate | schema_error | unreadable
+    records_written: int  # rows in the raw Parquet (fewer when points are averaged per parcel)
+    #: loaded | rejected_by_gate | schema_error | empty | unreadable | unknown_layout |
+    #: missing_reference | failed
+    status: str
+    error: str | None  # the one file-level message, None when the file was read
     detail: str
+    reason_counts: str  # JSON {reason_code: rows}
     archive_path: str
     raw_path: str | None
     quarantine_path: str | None
     gate_suite: str | None
     gate_passed: bool | None
     gate_failed_expectations: int | None
+    batch_key: str | None
+    supersedes: str | None  # comma-separated sha256 of the earlier files this one replaces
+    superseded_by: str | None
+    superseded_at: datetime | None
     run_id: str
+    reasons: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def to_record(self) -> dict:
+        rec = asdict(self)
+        rec.pop("reasons")
+        return rec
+
+    def to_json(self) -> dict:
+        rec = self.to_record()
+        return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in rec.items()}
 
 
 def sha256_of(path: Path) -> str:
@@ -113,92 +184,250 @@ def _write_parquet_atomic(table: pa.Table, dest: Path) -> None:
 
 
 def ensure_empty_partitions(paths: Paths) -> None:
-    """An empty, typed ``_empty.parquet`` per family so that dbt sources always resolve, even
-    before the first upload of a family."""
+    """An empty, typed ``_empty.parquet`` per family (and for the manifest and quarantine) so
+    that dbt sources always resolve, even before the first upload."""
     for family in FAMILIES.values():
         dest = paths.raw / family.name / "_empty.parquet"
-        if not dest.exists():
-            schema = raw_schema(family)
+        if not dest.exists() or pq.read_schema(dest) != raw_schema(family):
+            _write_parquet_atomic(raw_schema(family).empty_table(), dest)
+    for base, schema in ((paths.manifest, MANIFEST_SCHEMA), (paths.quarantine, QUARANTINE_SCHEMA)):
+        dest = base / "_empty" / "_empty.parquet"
+        if not dest.exists() or pq.read_schema(dest) != schema:
             _write_parquet_atomic(schema.empty_table(), dest)
-    manifest_empty = paths.manifest / "_empty" / "_empty.parquet"
-    if not manifest_empty.exists():
-        _write_parquet_atomic(MANIFEST_SCHEMA.empty_table(), manifest_empty)
 
 
-def _to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
-    cols = {}
-    for field in schema:
-        series = frame[field.name] if field.name in frame.columns else pd.Series([None] * len(frame))
-        values = [None if pd.isna(v) else v for v in series.tolist()]
-        cols[field.name] = pa.array(values, type=field.type)
-    return pa.table(cols, schema=schema)
+def _raw_table(frame: pd.DataFrame, schema: pa.Schema, lineage: dict) -> pa.Table:
+    n = len(frame)
+    cols = []
+    for f in schema:
+        if f.name in lineage:
+            cols.append(pa.array([lineage[f.name]] * n, type=f.type))
+        elif f.name in frame.columns:
+            cols.append(pa.Array.from_pandas(frame[f.name], type=f.type))
+        else:
+            cols.append(pa.nulls(n, type=f.type))
+    return pa.Table.from_arrays(cols, schema=schema)
 
 
-class HotspotLocator:
-    """Assigns FIRMS detections to county (bundled boundaries) and parcel (latest raw parcels)."""
+class _Quarantine:
+    """Streams quarantine records of one file into one Parquet file."""
 
-    def __init__(self, paths: Paths):
-        self.county_ids, self.county_geoms = spatial.load_counties(BOUNDARIES_GEOJSON)
-        self.parcel_ids: list[str] = []
-        self.parcel_geoms: list = []
-        files = [p for p in (paths.raw / "parcels").glob("*.parquet") if p.name != "_empty.parquet"]
-        if files:
-            import shapely
+    def __init__(self, dest: Path, base: dict):
+        self.dest, self.base = dest, base
+        self.tmp = dest.with_name(f".{dest.name}.tmp")
+        self.writer: pq.ParquetWriter | None = None
+        self.rows = 0  # counted source rows (row_number not null)
+        self.codes: Counter = Counter()
 
-            con = duckdb.connect()
-            try:
-                rows = con.execute(
-                    "select parcel_id, geometry_wkt from read_parquet(?) "
-                    "qualify row_number() over (partition by parcel_id order by survey_year desc, "
-                    "_ingested_at desc) = 1 order by parcel_id",
-                    [[str(f) for f in sorted(files)]],
-                ).fetchall()
-            finally:
-                con.close()
-            self.parcel_ids = [r[0] for r in rows]
-            self.parcel_geoms = list(shapely.from_wkt([r[1] for r in rows]))
+    def write(
+        self,
+        rows: pd.Series,
+        fields: Iterable,
+        codes: Iterable,
+        reasons: Iterable,
+        records: Iterable[str | None],
+    ) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        codes = list(codes)
+        n = len(rows)
+        table = pa.table(
+            {
+                "family": [self.base["family"]] * n,
+                "file_name": [self.base["file_name"]] * n,
+                "sha256": [self.base["sha256"]] * n,
+                "row_number": rows,
+                "field": list(fields),
+                "reason_code": codes,
+                "reason": list(reasons),
+                "raw_record": list(records),
+                "archive_path": [self.base["archive_path"]] * n,
+                "run_id": [self.base["run_id"]] * n,
+                "quarantined_at": [self.base["at"]] * n,
+            },
+            schema=QUARANTINE_SCHEMA,
+        )
+        if self.writer is None:
+            self.dest.parent.mkdir(parents=True, exist_ok=True)
+            self.writer = pq.ParquetWriter(self.tmp, QUARANTINE_SCHEMA)
+        self.writer.write_table(table)
+        counted = [c for r, c in zip(rows, codes, strict=True) if r is not None]
+        self.rows += len(counted)
+        for c in counted:
+            for one in str(c).split(","):
+                self.codes[one] += 1
 
-    def locate(self, accepted: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-        lon = accepted["longitude"].astype(float).to_numpy()
-        lat = accepted["latitude"].astype(float).to_numpy()
-        county = spatial.assign_points(lon, lat, self.county_ids, self.county_geoms)
-        parcel = spatial.assign_points(lon, lat, self.parcel_ids, self.parcel_geoms)
-        return pd.Series(county, index=accepted.index), pd.Series(parcel, index=accepted.index)
+    def write_split(self, q: pd.DataFrame) -> None:
+        if q.empty:
+            return
+        values = q.drop(columns=["_source_row", "_field", "_code", "_reason"])
+        values = values[[c for c in values.columns if not str(c).startswith("_")]]
+        records = [
+            json.dumps(
+                {k: v for k, v in r.items() if v is not None and v is not pd.NA},
+                ensure_ascii=False,
+                default=str,
+            )
+            for r in values.astype(object).where(values.notna(), None).to_dict("records")
+        ]
+        self.write(q["_source_row"].astype("int64"), q["_field"], q["_code"], q["_reason"], records)
+
+    def write_all(self, frame: pd.DataFrame, code: str, reason: str, fld: str = "") -> None:
+        """Every row of ``frame`` (as read) with one file-level reason."""
+        q = frame.copy()
+        q.insert(1, "_field", fld)
+        q.insert(2, "_code", code)
+        q.insert(
+            3,
+            "_reason",
+            [f"{self.base['file_name']} row {r}: {reason}" for r in frame["_source_row"]],
+        )
+        self.write_split(q)
+
+    def close(self) -> str | None:
+        if self.writer is None:
+            return None
+        self.writer.close()
+        self.tmp.replace(self.dest)
+        return str(self.dest)
 
 
-def _route_outside_study_area(split: Split, raw: pd.DataFrame, locator: HotspotLocator,
-                              file_name: str) -> Split:
-    acc = split.accepted
-    if acc.empty:
-        return split
-    county, parcel = locator.locate(acc)
-    acc = acc.assign(county_code=county.astype("string"), parcel_id=parcel.astype("string"))
-    outside = county.isna()
-    if outside.any():
-        by_row = raw.set_index("_source_row")
-        rows = acc.loc[outside, "_source_row"]
-        q = by_row.loc[rows.tolist()].reset_index().astype("string")
-        q["_source_row"] = rows.to_numpy()
-        q.insert(1, "_reason", [
-            f"{file_name} row {r}: outside_study_area: point ({la}, {lo}) lies outside the 9 "
-            f"county-level divisions of Baotou"
-            for r, la, lo in zip(rows, acc.loc[outside, "latitude"], acc.loc[outside, "longitude"],
-                                 strict=True)
-        ])
-        quarantined = pd.concat([split.quarantined, q], ignore_index=True)
-    else:
-        quarantined = split.quarantined
-    return Split(accepted=acc.loc[~outside].reset_index(drop=True), quarantined=quarantined)
+def _batch_units(family: Family, frame: pd.DataFrame) -> set[tuple]:
+    if not family.batch or not all(c in frame.columns for c in family.batch):
+        return set()
+    cols = [coerce(family.column(c), frame[c]).astype("string") for c in family.batch]
+    units = pd.concat(cols, axis=1).dropna()
+    return set(map(tuple, units.itertuples(index=False, name=None)))
 
 
-def ingest_file(family: Family, src: Path, paths: Paths, run_id: str, gate: bool = True,
-                locator: HotspotLocator | None = None) -> ManifestRow | None:
+def _batch_key(family: Family, units: set[tuple]) -> str | None:
+    if not units:
+        return None
+    text = json.dumps(sorted(units), ensure_ascii=False)
+    return hashlib.sha256(f"{family.name}|{'|'.join(family.batch)}|{text}".encode()).hexdigest()
+
+
+def _supersede(
+    family: Family, paths: Paths, digest: str, batch_key: str, at: datetime
+) -> list[str]:
+    """Mark earlier manifest rows of the same logical batch as superseded by ``digest``."""
+    earlier = []
+    for mf in sorted((paths.manifest / family.name).glob("*.parquet")):
+        if mf.stem == digest:
+            continue
+        table = pq.read_table(mf)
+        rec = table.to_pylist()[0]
+        if rec.get("batch_key") != batch_key or rec.get("superseded_by"):
+            continue
+        rec.update(superseded_by=digest, superseded_at=at)
+        full = {f.name: rec.get(f.name) for f in MANIFEST_SCHEMA}
+        if full["rows_received"] is None:
+            full["rows_received"] = rec.get("rows_read")
+        _write_parquet_atomic(pa.Table.from_pylist([full], schema=MANIFEST_SCHEMA), mf)
+        earlier.append(rec["sha256"])
+    return earlier
+
+
+def _finalize_streamed(
+    family: Family, tmp_raw: Path, dest: Path, points: bool, quarantine: _Quarantine, file_name: str
+) -> int:
+    """Duplicate keys across batches -> quarantine; points averaged per parcel and composite.
+    Returns the number of accepted source rows removed as duplicates."""
+    key = ", ".join(family.key)
+    con = duckdb.connect()
+    con.execute("set preserve_insertion_order = false")
+    con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.execute(f"set temp_directory = '{tmp_raw.parent.parent.parent / '.duckdb_tmp'}'")
+    try:
+        src = f"read_parquet('{tmp_raw}')"
+        if points:
+            good = "quality in (0, 1)"
+            con.execute(f"""
+                copy (
+                    select parcel_id, composite_date,
+                        coalesce(avg(ndvi) filter (where {good}), avg(ndvi)) as ndvi,
+                        coalesce(avg(evi) filter (where {good}), avg(evi)) as evi,
+                        case when count(*) filter (where {good}) > 0
+                             then max(quality) filter (where {good})
+                             else mode(quality) end::bigint as quality,
+                        coalesce(stddev_pop(ndvi) filter (where {good}), stddev_pop(ndvi))
+                            as ndvi_std,
+                        case when count(*) filter (where {good}) > 0
+                             then count(*) filter (where {good}) else count(*)
+                        end::bigint as pixel_count,
+                        any_value(_source_file) as _source_file,
+                        any_value(_source_sha256) as _source_sha256,
+                        min(_source_row) as _source_row,
+                        any_value(_ingested_at) as _ingested_at
+                    from {src}
+                    group by parcel_id, composite_date
+                    order by _source_row
+                ) to '{dest}' (format parquet)
+            """)
+            return 0
+        dups = con.execute(f"""
+            select _source_row, {key} from (
+                select *, row_number() over (partition by {key} order by _source_row) as rn
+                from {src}) where rn > 1 order by _source_row
+        """).df()
+        if len(dups):
+            quarantine.write(
+                dups["_source_row"].astype("int64"),
+                [key] * len(dups),
+                ["duplicate_key"] * len(dups),
+                [
+                    f"{file_name} row {r}: duplicate key ({key}) already seen earlier in the file"
+                    for r in dups["_source_row"]
+                ],
+                [
+                    json.dumps(
+                        {k: str(v) for k, v in r.items() if k != "_source_row"}, ensure_ascii=False
+                    )
+                    for r in dups.to_dict("records")
+                ],
+            )
+        con.execute(f"""
+            copy (select * exclude (rn) from (
+                select *, row_number() over (partition by {key} order by _source_row) as rn
+                from {src}) where rn = 1 order by _source_row) to '{dest}' (format parquet)
+        """)
+        return len(dups)
+    finally:
+        con.close()
+
+
+def _gate_frame(family: Family, raw: Path, n: int) -> tuple[pd.DataFrame, bool]:
+    cols = ", ".join(family.column_names)
+    con = duckdb.connect()
+    try:
+        if n <= GATE_FULL_ROWS:
+            return con.execute(f"select {cols} from read_parquet('{raw}')").df(), False
+        return con.execute(
+            f"select {cols} from read_parquet('{raw}') "
+            f"using sample reservoir({GATE_FULL_ROWS} rows) repeatable (42)"
+        ).df(), True
+    finally:
+        con.close()
+
+
+def ingest_file(
+    family: Family,
+    src: Path,
+    paths: Paths,
+    run_id: str,
+    gate: bool = True,
+    ctx: Context | None = None,
+    remove_source: bool = True,
+) -> ManifestRow | None:
     """Ingest one received file. Returns None when the same bytes were ingested before."""
+    ctx = ctx or Context(paths)
     digest = sha256_of(src)
     manifest_path = paths.manifest / family.name / f"{digest}.parquet"
     if manifest_path.exists():
         log.info("%s: seen before (sha256 %s), nothing to do", src.name, digest[:12])
-        src.unlink()
+        if remove_source:
+            src.unlink()
         return None
 
     now = datetime.now(UTC)
@@ -209,110 +438,238 @@ def ingest_file(family: Family, src: Path, paths: Paths, run_id: str, gate: bool
     shutil.copy2(src, archived)
     rel_archive = str(archived.relative_to(paths.home))
 
-    status, detail = "loaded", ""
-    gate_suite = gate_passed = gate_failed = None
-    raw_frame = pd.DataFrame({"_source_row": []})
+    raw_dest = paths.raw / family.name / f"{digest}.parquet"
+    tmp_raw = raw_dest.with_name(f".{digest}.batches.tmp")
+    q = _Quarantine(
+        paths.quarantine / family.name / f"{digest}.parquet",
+        {
+            "family": family.name,
+            "file_name": src.name,
+            "sha256": digest,
+            "archive_path": rel_archive,
+            "run_id": run_id,
+            "at": now,
+        },
+    )
+    schema = raw_schema(family)
+    lineage = {"_source_file": rel_archive, "_source_sha256": digest, "_ingested_at": now}
+    status, error, fmt = "loaded", None, None
+    notes: list[str] = []
+    received = accepted_n = 0
+    units: set[tuple] = set()
+    writer: pq.ParquetWriter | None = None
+    reading = None
+    schema_error: SchemaError | None = None
     try:
-        raw_frame = readers.reader_for(family.name, src)(src)
-        split = split_rows(family, raw_frame, src.name)
-        if family.name == "fire_hotspots":
-            split = _route_outside_study_area(split, raw_frame, locator or HotspotLocator(paths),
-                                              src.name)
-        unknown = split.accepted.attrs.get("unknown_columns") or []
-        if unknown:
-            detail = f"ignored columns not in the contract: {', '.join(unknown)}"
-    except readers.UnreadableFile as exc:
-        status, detail = "unreadable", str(exc)
-        split = Split(pd.DataFrame(), pd.DataFrame({"_source_row": [], "_reason": []}))
-    except SchemaError as exc:
-        status, detail = "schema_error", str(exc)
-        q = raw_frame.astype("string")
-        q["_source_row"] = raw_frame["_source_row"].astype("int64")
-        q.insert(1, "_reason", [f"{src.name} row {r}: {exc}" for r in raw_frame["_source_row"]])
-        split = Split(pd.DataFrame(), q)
+        reading = readers.read(family.name, src, ctx)
+        fmt = reading.format
+        for batch in reading.batches:
+            if not len(batch):
+                continue
+            received += len(batch)
+            units |= _batch_units(family, batch)
+            if schema_error is None:
+                try:
+                    split = split_rows(
+                        family,
+                        batch,
+                        src.name,
+                        ctx.refs,
+                        check_duplicates="_point" not in batch.columns,
+                    )
+                except SchemaError as exc:
+                    schema_error = exc
+                    status, error = "schema_error", str(exc)
+            if schema_error is not None:
+                q.write_all(batch, "schema_error", str(schema_error).split(": ", 1)[-1])
+                continue
+            q.write_split(split.quarantined)
+            if len(split.accepted):
+                if writer is None:
+                    tmp_raw.parent.mkdir(parents=True, exist_ok=True)
+                    writer = pq.ParquetWriter(tmp_raw, schema)
+                writer.write_table(_raw_table(split.accepted, schema, lineage))
+                accepted_n += len(split.accepted)
+        if received == 0 and status == "loaded":
+            status, error = "empty", f"{src.name}: no data rows (only a header, or nothing at all)"
+    except UnreadableFile as exc:
+        status, error = exc.status, str(exc)
+    except Exception as exc:  # never let one file stop the batch
+        log.exception("%s/%s: failed", family.name, src.name)
+        status, error = "failed", f"{src.name}: {type(exc).__name__}: {exc}"
+    finally:
+        if writer is not None:
+            writer.close()
+    if reading is not None:
+        notes += reading.notes
+        if reading.unknown_columns:
+            notes.append(
+                "ignored columns not in the contract: "
+                + ", ".join(map(str, reading.unknown_columns))
+            )
 
-    rows_read = len(raw_frame)
-    accepted, quarantined = split.accepted, split.quarantined
+    records_written = 0
+    if tmp_raw.exists():
+        if status == "loaded":
+            if reading is not None and reading.streamed:
+                points = bool(getattr(reading.state, "points", False))
+                accepted_n -= _finalize_streamed(family, tmp_raw, raw_dest, points, q, src.name)
+                tmp_raw.unlink()
+            else:
+                tmp_raw.replace(raw_dest)
+        else:  # a file-level failure after some rows were read: the whole file goes to quarantine
+            for rb in pq.ParquetFile(tmp_raw).iter_batches(batch_size=100_000):
+                f = rb.to_pandas().drop(columns=["_source_file", "_source_sha256", "_ingested_at"])
+                q.write_all(
+                    f.astype({c: "string" for c in f.columns if c != "_source_row"}),
+                    status,
+                    str(error).split(": ", 1)[-1],
+                )
+            accepted_n = 0
+            tmp_raw.unlink()
+    if status != "loaded" and received == 0:
+        q.write([None], [""], [status], [error], [None])  # the file-level record
 
-    if status == "loaded" and gate and not accepted.empty:
+    gate_suite = gate_passed = gate_failed = None
+    if status == "loaded" and gate and accepted_n and raw_dest.exists():
         from sinkwatch import gates
 
-        result = gates.validate_frame(family.name, accepted.drop(columns=["_source_row"]),
-                                      batch_id=f"{family.name}:{digest[:12]}")
+        frame, sampled = _gate_frame(family, raw_dest, accepted_n)
+        result = gates.validate_frame(family.name, frame, batch_id=f"{family.name}:{digest[:12]}")
         gate_suite, gate_passed = result.suite, result.passed
         gate_failed = result.n_failed_critical + result.n_failed_warning
+        if sampled:
+            notes.append(f"GX gate ran on a reproducible sample of {GATE_FULL_ROWS} rows")
         if not result.passed:
             status = "rejected_by_gate"
-            detail = str(gates.GateFailed([result]))
+            error = str(gates.GateFailed([result]))
             first = "; ".join(gates.describe_failure(f) for f in result.critical_failures[:3])
-            q = accepted.astype("string")
-            q["_source_row"] = accepted["_source_row"].astype("int64")
-            q.insert(1, "_reason", [f"{src.name} row {r}: batch rejected by gate {result.suite}: "
-                                    f"{first}" for r in accepted["_source_row"]])
-            quarantined = pd.concat([quarantined, q], ignore_index=True)
-            accepted = accepted.iloc[0:0]
+            reason = f"batch rejected by gate {result.suite}: {first}"
+            if reading is not None and getattr(reading.state, "points", False):
+                reason += " (points averaged per parcel; rows listed by their first point)"
+            for rb in pq.ParquetFile(raw_dest).iter_batches(batch_size=100_000):
+                f = rb.to_pandas().drop(columns=["_source_file", "_source_sha256", "_ingested_at"])
+                q.write_all(
+                    f.astype({c: "string" for c in f.columns if c != "_source_row"}),
+                    "gate_rejected",
+                    reason,
+                )
+            raw_dest.unlink()
+            accepted_n = 0
 
-    assert len(accepted) + len(quarantined) == rows_read, (
-        f"{src.name}: accepted {len(accepted)} + quarantined {len(quarantined)} != read {rows_read}"
+    if raw_dest.exists():
+        records_written = pq.ParquetFile(raw_dest).metadata.num_rows
+    if reading is not None and getattr(reading.state, "points", False) and status == "loaded":
+        notes.append(
+            f"{accepted_n} accepted points averaged into {records_written} parcel composites"
+        )
+        if q.rows + accepted_n != received:  # points quarantined after the gate are not per row
+            accepted_n = received - q.rows
+    q_path = q.close()
+    rows_quarantined = q.rows
+    assert accepted_n + rows_quarantined == received, (
+        f"{src.name}: accepted {accepted_n} + quarantined {rows_quarantined} != received {received}"
     )
 
-    raw_path = q_path = None
-    if len(accepted):
-        accepted = accepted.assign(_source_file=rel_archive, _source_sha256=digest,
-                                   _ingested_at=pd.Timestamp(now))
-        dest = paths.raw / family.name / f"{digest}.parquet"
-        _write_parquet_atomic(_to_arrow(accepted, raw_schema(family)), dest)
-        raw_path = str(dest.relative_to(paths.home))
-    if len(quarantined):
-        qf = quarantined.copy()
-        qf["_source_file"] = rel_archive
-        qf["_source_sha256"] = digest
-        qf["_quarantined_at"] = now.isoformat()
-        value_cols = [c for c in qf.columns if c not in QUARANTINE_SCHEMA_FIXED]
-        qf = qf[list(QUARANTINE_SCHEMA_FIXED) + value_cols]
-        for c in qf.columns:
-            if c != "_source_row":
-                qf[c] = qf[c].astype("string")
-        dest = paths.quarantine / family.name / f"{digest}.parquet"
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        qf.to_parquet(dest.with_name(f".{dest.name}.tmp"), index=False)
-        dest.with_name(f".{dest.name}.tmp").replace(dest)
-        q_path = str(dest.relative_to(paths.home))
-
+    batch_key = _batch_key(family, units) if status == "loaded" else None
+    supersedes = _supersede(family, paths, digest, batch_key, now) if batch_key else []
+    if supersedes:
+        notes.append(
+            f"supersedes the earlier upload(s) of the same batch: "
+            f"{', '.join(s[:12] for s in supersedes)}"
+        )
     row = ManifestRow(
-        family=family.name, file_name=src.name, sha256=digest, size_bytes=archived.stat().st_size,
-        received_at=received_at, loaded_at=datetime.now(UTC), rows_read=rows_read,
-        rows_accepted=len(accepted), rows_quarantined=len(quarantined), status=status,
-        detail=detail, archive_path=rel_archive, raw_path=raw_path, quarantine_path=q_path,
-        gate_suite=gate_suite, gate_passed=gate_passed, gate_failed_expectations=gate_failed,
+        family=family.name,
+        file_name=src.name,
+        sha256=digest,
+        size_bytes=archived.stat().st_size,
+        format=fmt,
+        received_at=received_at,
+        loaded_at=datetime.now(UTC),
+        rows_received=received,
+        rows_read=received,
+        rows_accepted=accepted_n,
+        rows_quarantined=rows_quarantined,
+        records_written=records_written,
+        status=status,
+        error=error,
+        detail="; ".join(notes) if status == "loaded" else (error or ""),
+        reason_counts=json.dumps(dict(sorted(q.codes.items())), ensure_ascii=False),
+        archive_path=rel_archive,
+        raw_path=str(raw_dest.relative_to(paths.home)) if raw_dest.exists() else None,
+        quarantine_path=str(Path(q_path).relative_to(paths.home)) if q_path else None,
+        gate_suite=gate_suite,
+        gate_passed=gate_passed,
+        gate_failed_expectations=gate_failed,
+        batch_key=batch_key,
+        supersedes=",".join(supersedes) or None,
+        superseded_by=None,
+        superseded_at=None,
         run_id=run_id,
+        reasons=dict(q.codes),
     )
     _write_parquet_atomic(
-        pa.Table.from_pylist([asdict(row)], schema=MANIFEST_SCHEMA), manifest_path
+        pa.Table.from_pylist([row.to_record()], schema=MANIFEST_SCHEMA), manifest_path
     )
-    src.unlink()
+    if remove_source:
+        src.unlink()
     level = logging.INFO if status == "loaded" else logging.WARNING
-    log.log(level, "%s/%s: %s, read %d, accepted %d, quarantined %d %s", family.name, src.name,
-            status, rows_read, row.rows_accepted, row.rows_quarantined, detail)
+    log.log(
+        level,
+        "%s/%s: %s (%s), received %d, accepted %d, quarantined %d %s %s",
+        family.name,
+        src.name,
+        status,
+        fmt,
+        received,
+        row.rows_accepted,
+        row.rows_quarantined,
+        row.reason_counts,
+        error or "",
+    )
     return row
 
 
-def ingest_family(family_name: str, paths: Paths, run_id: str = "manual",
-                  gate: bool = True) -> list[ManifestRow]:
-    """Ingest every file waiting in ``landing/<family>/`` (sorted by name)."""
+def ingest_paths(
+    family_name: str,
+    files: list[Path],
+    paths: Paths,
+    run_id: str = "manual",
+    gate: bool = True,
+    remove_source: bool = False,
+) -> list[ManifestRow]:
+    """Ingest the given files as ``family_name`` (sorted by name); files seen before are skipped."""
     family = FAMILIES[family_name]
     paths.ensure()
     ensure_empty_partitions(paths)
-    landing = paths.landing_for(family_name)
-    landing.mkdir(parents=True, exist_ok=True)
-    files = sorted(p for p in landing.iterdir() if p.is_file() and not p.name.startswith("."))
-    locator = HotspotLocator(paths) if family_name == "fire_hotspots" and files else None
+    ctx = Context(paths)
     rows = []
-    for f in files:
-        row = ingest_file(family, f, paths, run_id=run_id, gate=gate, locator=locator)
+    for f in sorted(files, key=lambda p: p.name):
+        row = ingest_file(
+            family, f, paths, run_id=run_id, gate=gate, ctx=ctx, remove_source=remove_source
+        )
         if row is not None:
             rows.append(row)
     return rows
 
 
-__all__ = ["ingest_family", "ingest_file", "ManifestRow", "LINEAGE_COLUMNS", "raw_schema"]
+def ingest_family(
+    family_name: str, paths: Paths, run_id: str = "manual", gate: bool = True
+) -> list[ManifestRow]:
+    """Ingest every file waiting in ``landing/<family>/`` (sorted by name)."""
+    landing = paths.landing_for(family_name)
+    landing.mkdir(parents=True, exist_ok=True)
+    files = [p for p in landing.iterdir() if p.is_file() and not p.name.startswith(".")]
+    return ingest_paths(family_name, files, paths, run_id=run_id, gate=gate, remove_source=True)
+
+
+__all__ = [
+    "ingest_family",
+    "ingest_paths",
+    "ingest_file",
+    "ManifestRow",
+    "LINEAGE_COLUMNS",
+    "raw_schema",
+    "MANIFEST_SCHEMA",
+    "QUARANTINE_SCHEMA",
+]

@@ -1,162 +1,121 @@
-"""Readers: one per real upload format. Each returns text values under the contract's column
-names plus ``_source_row`` (1-based line or feature number in the file), so that the row
-validator can name file, row and field for anything it rejects.
+"""Readers: one per real upload format, chosen from the file itself (the folder names the family).
+
+Every reader returns a :class:`Reading`: the detected format and batches of text values under
+the contract's column names, plus ``_source_row`` (the row or feature number in the file) and,
+where the reader itself rejects a row, ``_issue`` (``field|code|message``). The validator names
+file, row and field for anything it rejects; file-level failures raise one of the
+:mod:`ingestion.tabular` errors with a single clear message.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from shapely.geometry import shape
 
-from ingestion import spatial
+from ingestion import firms, headers, parcels, vegetation
+from ingestion.contracts import FAMILIES, Family
+from ingestion.tabular import (
+    EmptyFile,
+    MissingReference,
+    UnknownLayout,
+    UnreadableFile,
+    read_delimited,
+    read_excel,
+)
 
-ENCODINGS = ("utf-8-sig", "gb18030")
+#: Data sheet name of the upload templates (``ingestion.templates``); a workbook with a sheet of
+#: this name or of the family's name is read from that sheet, otherwise from the first sheet.
+TEMPLATE_SHEET = "数据 data"
 
-
-class UnreadableFile(ValueError):
-    """The file cannot be parsed at all in any format its family accepts."""
-
-
-def decode(data: bytes, name: str) -> str:
-    for enc in ENCODINGS:
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile(f"{name}: not UTF-8 or GB18030 text")
-
-
-def read_text_table(path: Path) -> pd.DataFrame:
-    """CSV or TSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or Excel, all values as text."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, dtype=str, engine="openpyxl")
-        frame.insert(0, "_source_row", range(2, len(frame) + 2))
-        return frame
-    text = decode(path.read_bytes(), path.name)
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-            quoting=csv.QUOTE_MINIMAL, skip_blank_lines=True,
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise UnreadableFile(f"{path.name}: cannot parse as delimited text: {exc}") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame.insert(0, "_source_row", range(2, len(frame) + 2))
-    return frame
+__all__ = ["Reading", "read", "EmptyFile", "MissingReference", "UnknownLayout", "UnreadableFile"]
 
 
-def read_generic(path: Path, aliases: dict[str, str] | None = None) -> pd.DataFrame:
-    frame = read_text_table(path)
-    if aliases:
-        frame = frame.rename(columns={k: v for k, v in aliases.items() if k in frame.columns})
-    return frame
+@dataclass
+class Reading:
+    format: str
+    batches: Iterator[pd.DataFrame]
+    notes: list[str] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    streamed: bool = False  # more than one batch may come; dedupe across batches afterwards
+    state: object | None = None  # vegetation.State (points averaged per parcel, scale applied)
 
 
-def read_parcels_geojson(path: Path) -> pd.DataFrame:
-    """GeoJSON FeatureCollection in WGS84: properties plus area (mu, equal-area), centroid, WKT."""
-    try:
-        data = json.loads(decode(path.read_bytes(), path.name))
-        features = data["features"]
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise UnreadableFile(f"{path.name}: not a GeoJSON FeatureCollection: {exc}") from exc
-    rows = []
-    for i, feat in enumerate(features, start=1):
-        props = {k: ("" if v is None else str(v)) for k, v in (feat.get("properties") or {}).items()}
-        props["_source_row"] = i
-        geom_json = feat.get("geometry")
-        try:
-            geom = shape(geom_json) if geom_json else None
-        except (ValueError, TypeError, AttributeError):
-            geom = None
-        if geom is not None and not geom.is_empty and geom.geom_type in ("Polygon", "MultiPolygon"):
-            props["area_mu"] = f"{spatial.area_mu(geom):.4f}"
-            c = geom.centroid
-            props["centroid_lon"] = f"{c.x:.6f}"
-            props["centroid_lat"] = f"{c.y:.6f}"
-            props["geometry_wkt"] = geom.wkt
-        else:
-            # left empty: the validator quarantines the feature with a reason naming the field
-            props.update(area_mu="", centroid_lon="", centroid_lat="", geometry_wkt="")
-        rows.append(props)
-    return pd.DataFrame(rows)
+def _header_rows(family: Family):
+    """A template has a Chinese header row and an English one below it: skip both."""
+
+    def count(table: list[list[str]]) -> int:
+        if len(table) > 1 and headers.header_score(family, table[1]) >= 0.8:
+            return 2
+        return 1
+
+    return count
 
 
-# --- NASA FIRMS -----------------------------------------------------------------------------
-
-VIIRS_CONFIDENCE_PCT = {"l": 20.0, "low": 20.0, "n": 60.0, "nominal": 60.0, "h": 90.0, "high": 90.0}
-
-
-def _hhmm(value: str) -> str:
-    """FIRMS acq_time as HHMM, unpadded HMM/MM, or HH:MM[:SS] -> 'HH:MM' (UTC)."""
-    v = str(value).strip()
-    if not v:
-        return ""
-    if ":" in v:
-        parts = v.split(":")
-        return f"{int(parts[0]):02d}:{int(parts[1]):02d}" if all(p.isdigit() for p in parts) else v
-    if v.isdigit() and len(v) <= 4:
-        v = v.zfill(4)
-        return f"{v[:2]}:{v[2:]}"
-    return v
-
-
-def read_firms_csv(path: Path) -> pd.DataFrame:
-    frame = read_text_table(path)
-    cols = {c.lower() for c in frame.columns}
-    frame.columns = [c.lower() for c in frame.columns]
-    is_viirs = "bright_ti4" in cols or "viirs" in path.name.lower() or "_sv-" in path.name.lower() \
-        or "_j1v-" in path.name.lower() or "_j2v-" in path.name.lower()
-    out = pd.DataFrame({"_source_row": frame["_source_row"]})
-    for target, candidates in {
-        "latitude": ["latitude"],
-        "longitude": ["longitude"],
-        "brightness_k": ["bright_ti4", "brightness"],
-        "brightness2_k": ["bright_ti5", "bright_t31"],
-        "scan_km": ["scan"],
-        "track_km": ["track"],
-        "acq_date": ["acq_date"],
-        "satellite": ["satellite"],
-        "version": ["version"],
-        "frp_mw": ["frp"],
-        "daynight": ["daynight"],
-        "fire_type": ["type"],
-    }.items():
-        found = next((c for c in candidates if c in frame.columns), None)
-        out[target] = frame[found] if found else ""
-    out["acq_time_utc"] = frame["acq_time"].map(_hhmm) if "acq_time" in frame.columns else ""
-    if "instrument" in frame.columns:
-        out["instrument"] = frame["instrument"].str.strip().str.upper()
-    else:
-        out["instrument"] = "VIIRS" if is_viirs else "MODIS"
-    conf = frame["confidence"].astype(str).str.strip() if "confidence" in frame.columns else ""
-    out["confidence_raw"] = conf
-    out["confidence_pct"] = [
-        f"{VIIRS_CONFIDENCE_PCT[c.lower()]}" if c.lower() in VIIRS_CONFIDENCE_PCT else c for c in conf
-    ]
-    out["is_nrt"] = out["version"].astype(str).str.upper().str.contains("NRT").map(str)
-    return out
-
-
-def reader_for(family: str, path: Path) -> Callable[[Path], pd.DataFrame]:
+def read_survey(family: Family, path: Path) -> Reading:
     suffix = path.suffix.lower()
-    if family == "parcels":
-        if suffix in (".geojson", ".json"):
-            return read_parcels_geojson
-        raise UnreadableFile(f"{path.name}: parcels are read from GeoJSON (.geojson/.json)")
-    if family == "fire_hotspots":
-        if suffix in (".csv", ".txt"):
-            return read_firms_csv
-        raise UnreadableFile(f"{path.name}: FIRMS hotspots are read from CSV")
-    if family == "vegetation_indices":
-        return lambda p: read_generic(p, {"date": "composite_date"})
-    if suffix in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm"):
-        return read_generic
-    raise UnreadableFile(f"{path.name}: unsupported file type {suffix!r} for {family}")
+    if suffix in (".xlsx", ".xlsm"):
+        frame = read_excel(path, (family.name, TEMPLATE_SHEET), _header_rows(family))
+        fmt = f"xlsx/sheet:{frame.attrs.get('sheet')}"
+    elif suffix in (".csv", ".tsv", ".txt"):
+        frame = read_delimited(path, _header_rows(family))
+        fmt = "csv"
+    elif suffix == ".xls":
+        raise UnreadableFile(f"{path.name}: legacy .xls workbooks are not read; save as .xlsx")
+    else:
+        raise UnreadableFile(
+            f"{path.name}: unsupported file type {suffix!r} for {family.name} "
+            f"(accepted: {', '.join(family.formats)})"
+        )
+    renamed, unknown, notes = headers.apply(family, frame)
+    if not [c for c in renamed.columns if not c.startswith("_")]:
+        raise UnknownLayout(
+            f"{path.name}: no column matches the {family.name} contract "
+            f"(found: {', '.join(map(str, frame.columns[1:]))})"
+        )
+    return Reading(fmt, iter([renamed]), notes, unknown)
+
+
+def read(family_name: str, path: Path, ctx) -> Reading:
+    """Open ``path`` as a file of ``family_name``; raises a :mod:`ingestion.tabular` error for a
+    file that cannot be read at all."""
+    family = FAMILIES[family_name]
+    suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise EmptyFile(f"{path.name}: the file is empty (0 bytes)")
+    if family_name == "parcels":
+        if suffix not in family.formats:
+            raise UnreadableFile(
+                f"{path.name}: parcels are read from GeoJSON, GeoPackage or a zipped shapefile"
+            )
+        frame, fmt, notes = parcels.read(path)
+        return Reading(fmt, iter([frame]), notes)
+    if family_name == "fire_hotspots":
+        if suffix not in family.formats:
+            raise UnreadableFile(f"{path.name}: FIRMS hotspots are read from CSV, JSON or zip")
+        frame, fmt = firms.read(path)
+        county, parcel = ctx.locate(frame["longitude"], frame["latitude"])
+        frame["county_code"] = pd.Series(county, index=frame.index).fillna("").astype("string")
+        frame["parcel_id"] = pd.Series(parcel, index=frame.index).fillna("").astype("string")
+        lon = pd.to_numeric(frame["longitude"], errors="coerce")
+        lat = pd.to_numeric(frame["latitude"], errors="coerce")
+        outside = lon.notna() & lat.notna() & (frame["county_code"] == "")
+        msgs = (
+            "latitude,longitude|outside_study_area|point ("
+            + frame["latitude"]
+            + ", "
+            + frame["longitude"]
+            + ") lies outside the 9 county-level divisions of Baotou"
+        )
+        frame["_issue"] = msgs.where(outside, "")
+        return Reading(fmt, iter([frame]))
+    if family_name == "vegetation_indices":
+        if suffix not in family.formats:
+            raise UnreadableFile(
+                f"{path.name}: vegetation indices are read from CSV, Parquet or GeoTIFF"
+            )
+        fmt, batches, state = vegetation.open_batches(path, ctx)
+        return Reading(fmt, batches, state.notes, streamed=True, state=state)
+    return read_survey(family, path)

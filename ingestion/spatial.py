@@ -49,13 +49,27 @@ def load_counties(path: Path) -> tuple[list[str], list]:
     return codes, geoms
 
 
+_TREES: dict[int, tuple[list, shapely.STRtree]] = {}
+
+
+def _tree(geoms: list) -> shapely.STRtree:
+    """One STRtree per polygon list (kept while the list lives), so batches reuse it."""
+    hit = _TREES.get(id(geoms))
+    if hit is None or hit[0] is not geoms:
+        hit = (geoms, shapely.STRtree(geoms))
+        if len(_TREES) >= 4:
+            _TREES.clear()
+        _TREES[id(geoms)] = hit
+    return hit[1]
+
+
 def assign_points(lon: np.ndarray, lat: np.ndarray, ids: list[str], geoms: list) -> np.ndarray:
     """For each point, the id of the polygon that contains it (None when outside all)."""
     out = np.full(len(lon), None, dtype=object)
     if len(lon) == 0 or not geoms:
         return out
     points = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-    tree = shapely.STRtree(geoms)
+    tree = _tree(geoms)
     point_idx, geom_idx = tree.query(points, predicate="within")
     # A point on a shared border may fall in two polygons: keep the first deterministically.
     order = np.lexsort((geom_idx, point_idx))

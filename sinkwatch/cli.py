@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
+from pathlib import Path
 
 from sinkwatch.config import paths
 
@@ -31,21 +33,94 @@ def _cmd_sample_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _family_of(path: Path, landing: Path) -> str | None:
+    """The family a path belongs to: the folder it sits in (``landing/<family>/`` or any
+    folder named after a family)."""
+    from ingestion.contracts import FAMILIES
+
+    for parent in [path, *path.parents] if path.is_dir() else path.parents:
+        if parent.name in FAMILIES:
+            return parent.name
+        if parent == landing:
+            break
+    return None
+
+
+def _ingest_paths(args: argparse.Namespace) -> int:
+    """``sinkwatch ingest PATH... [--family F] [--json]``: files or folders, outside landing/."""
+    from ingestion.contracts import FAMILIES
+    from ingestion.loader import ingest_paths
+
+    p = paths().ensure()
+    by_family: dict[str, list[Path]] = {}
+    problems = []
+    for raw in args.paths:
+        path = Path(raw).expanduser().resolve()
+        if not path.exists():
+            problems.append(f"{raw}: no such file or folder")
+            continue
+        if path.is_dir():
+            files = sorted(f for f in path.rglob("*") if f.is_file() and not f.name.startswith("."))
+        else:
+            files = [path]
+        for f in files:
+            family = args.family or _family_of(f, p.landing)
+            if family is None:
+                problems.append(f"{f}: cannot tell the family (use --family, or put the file in a "
+                                f"folder named after one of: {', '.join(FAMILIES)})")
+                continue
+            by_family.setdefault(family, []).append(f)
+    for msg in problems:
+        print(msg, file=sys.stderr)
+    if not by_family:
+        return 2
+    rows = []
+    for family, files in by_family.items():
+        rows += ingest_paths(family, files, p, run_id=args.run_id, gate=not args.no_gate,
+                             remove_source=False)
+    if args.json:
+        print(json.dumps([r.to_json() for r in rows], ensure_ascii=False, default=str))
+        return 0
+    for r in rows:
+        reasons = ", ".join(f"{k}={v}" for k, v in sorted(r.reasons.items())) or "-"
+        print(f"{r.family:18s} {r.file_name:40s} {r.status:16s} {r.format or '-':28s} "
+              f"received={r.rows_received} accepted={r.rows_accepted} "
+              f"quarantined={r.rows_quarantined} reasons: {reasons}")
+        if r.error:
+            print(f"{'':18s} error: {r.error}")
+        if r.supersedes:
+            print(f"{'':18s} supersedes: {r.supersedes}")
+    if not rows:
+        print("nothing new: every file was ingested before (same sha256)")
+    return 0
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from ingestion.contracts import DAG_FAMILIES, FAMILIES
     from sinkwatch import pipeline
 
+    if args.family and args.family not in FAMILIES:
+        print(f"unknown family {args.family!r}; known: {', '.join(FAMILIES)}", file=sys.stderr)
+        return 2
+    # positional arguments that are paths (or contain a path separator) select the PATH form
+    if args.targets and any(os.sep in t or Path(t).exists() for t in args.targets) \
+            and not all(t in FAMILIES for t in args.targets):
+        args.paths = args.targets
+        return _ingest_paths(args)
     if args.all:
         families = list(FAMILIES)
     elif args.dag:
         families = DAG_FAMILIES[args.dag]
     else:
-        families = args.families
+        families = args.targets or ([args.family] if args.family else [])
     unknown = [f for f in families if f not in FAMILIES]
     if unknown or not families:
         print(f"unknown or no families: {unknown}; known: {', '.join(FAMILIES)}", file=sys.stderr)
         return 2
     rows = pipeline.ingest(families, run_id=args.run_id, gate=not args.no_gate)
+    if args.json:
+        print(json.dumps([r.to_json() for r in rows], ensure_ascii=False, default=str))
+        return 0
     for r in rows:
         print(f"{r.family:20s} {r.file_name:45s} {r.status:17s} read={r.rows_read} "
               f"accepted={r.rows_accepted} quarantined={r.rows_quarantined}")
@@ -126,8 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--seed", type=int, default=20211008)
     sp.set_defaults(func=_cmd_sample_data)
 
-    sp = sub.add_parser("ingest", help="ingest files waiting in landing/<family>/")
-    sp.add_argument("families", nargs="*")
+    sp = sub.add_parser(
+        "ingest", help="ingest files or folders (PATH...), or what waits in landing/<family>/",
+        description="sinkwatch ingest PATH... [--family F] [--json] ingests files or folders "
+        "with the same code as the DAGs (the family is the folder name unless --family is "
+        "given); sinkwatch ingest FAMILY... | --dag DAG | --all ingests landing/ folders.")
+    sp.add_argument("targets", nargs="*", metavar="PATH_OR_FAMILY")
+    sp.add_argument("--family", help="family of the given files (default: their folder name)")
+    sp.add_argument("--json", action="store_true",
+                    help="print this call's manifest rows as one JSON array")
     sp.add_argument("--dag", choices=("ingest_surveys", "ingest_remote_sensing",
                                       "ingest_disturbances"))
     sp.add_argument("--all", action="store_true")

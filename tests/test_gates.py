@@ -89,6 +89,8 @@ def hotspots(acq_dates: list) -> pd.DataFrame:
             "frp_mw": [4.85, 4.82, 8.36],
             "daynight": ["D", "D", "D"],
             "fire_type": [None, None, 0],
+            "confidence_class": ["low", "nominal", "nominal"],
+            "is_non_vegetation": [None, None, False],
             "is_nrt": [True, True, True],
             "county_code": [None, None, None],
             "parcel_id": [None, None, None],
@@ -117,6 +119,7 @@ def build_marts(
             (1.44 * 15)::double as carbon_density_t_c_per_ha
         from range(2000) t(i)
     """)
+    indicators = ", ".join(f"('{i}')" for i in TARGET_INDICATORS)
     emissions = "-3.5" if negative_emissions else "3.5"
     con.execute(f"""
         create table fct_annual_sink as
@@ -125,8 +128,49 @@ def build_marts(
             ['stock_difference', 'gain_loss', 'tier1_no_change'][1 + i % 3] as method,
             1200.0::double as area_mu, 410.0::double as removals_co2e_t,
             (case when i = 2 then {emissions} else 1.0 end)::double as emissions_co2e_t,
-            (410.0 - 1.0)::double as net_sink_co2e_t
+            (410.0 - 1.0)::double as net_sink_co2e_t,
+            20.0::double as net_sink_u95_co2e_t,
+            (409.0 - 20.0)::double as net_sink_ci95_low_co2e_t,
+            (409.0 + 20.0)::double as net_sink_ci95_high_co2e_t
         from range(4) t(i)
+    """)
+    # gate inputs and the other marts, with one plausible row each (suites check their rules)
+    con.execute("""
+        create table qa_tree_remeasurement as
+        select 'FP1' as plot_id, 'T' || i as tree_id, 'Pinus tabuliformis' as species,
+               20.0 + i as dbh_cm, 10.0 as height_m, 80.0 as dbh_max_cm, 30.0 as height_max_m,
+               0.4 as dbh_growth_cm_per_yr, 2.0 as dbh_growth_max_cm_per_yr,
+               false as is_resurrected
+        from range(3) t(i)
+    """)
+    con.execute("""
+        create table qa_vegetation_index_seasons as
+        select 'P00001' as parcel_id, 2025 as composite_year, 'summer' as season,
+               0.1 as snow_cloud_share, date '2025-08-13' as newest_composite_date
+    """)
+    con.execute("""
+        create table qa_mart_reconciliation as
+        select * from (values ('zone', 'F01', 0.99), ('sink_yoy', 'forest:2024', 1.02)) v(
+            check_kind, subject, ratio)
+        union all
+        select 'indicator', indicator, 1.0
+        from (values """ + indicators + """) v(indicator)
+    """)
+    con.execute("""
+        create table meta_run as
+        select 'r' as run_id, now()::timestamp as built_at, current_date as data_as_of
+    """)
+    con.execute("""
+        create table fct_zone_progress as
+        select 'Z' || i as zone_id, 'forest' as land_class, 1000.0 as planned_area_mu,
+               990.0 as parcel_area_mu, 500.0 as project_area_mu, 12.0 as net_sink_latest_co2e_t
+        from range(22) t(i)
+    """)
+    con.execute("""
+        create table fct_demo_forest_compliance as
+        select '150222' as county_code, 2021 + i as year, 600.0 as planted_area_mu,
+               500.0 as required_min_area_mu, true as is_compliant, 0.0 as shortfall_mu
+        from range(5) t(i)
     """)
     indicators = ", ".join(f"('{i}')" for i in TARGET_INDICATORS)
     con.execute(f"""

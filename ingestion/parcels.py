@@ -1,0 +1,104 @@
+"""Parcels (小班): GeoJSON, GeoPackage or zipped shapefile, in any CRS.
+
+Geometries are reprojected to WGS84; the area in mu is computed in the Albers equal-area
+projection of :mod:`ingestion.spatial`; attributes are mapped from Chinese or English names
+(DBF names cut to 10 characters included) with :mod:`ingestion.headers`.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+from ingestion import headers, spatial
+from ingestion.contracts import FAMILIES
+from ingestion.tabular import EmptyFile, UnknownLayout, UnreadableFile
+
+FAMILY = FAMILIES["parcels"]
+
+
+def _source(path: Path) -> tuple[str, str]:
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+        except zipfile.BadZipFile as exc:
+            raise UnreadableFile(f"{path.name}: not a readable zip archive: {exc}") from exc
+        shp = [n for n in names if n.lower().endswith(".shp")]
+        gpkg = [n for n in names if n.lower().endswith((".gpkg", ".geojson", ".json"))]
+        if shp:
+            return f"/vsizip/{path}/{shp[0]}", "zip/shapefile"
+        if gpkg:
+            return f"/vsizip/{path}/{gpkg[0]}", f"zip/{Path(gpkg[0]).suffix.lstrip('.')}"
+        raise UnknownLayout(f"{path.name}: zip holds no shapefile, GeoPackage or GeoJSON")
+    return str(path), {".gpkg": "gpkg", ".json": "geojson"}.get(suffix, suffix.lstrip("."))
+
+
+def read(path: Path) -> tuple[pd.DataFrame, str, list[str]]:
+    import pyogrio
+
+    if path.stat().st_size == 0:
+        raise EmptyFile(f"{path.name}: the file is empty (0 bytes)")
+    src, fmt = _source(path)
+    try:
+        gdf = pyogrio.read_dataframe(src)
+    except Exception as exc:  # GDAL raises several classes
+        raise UnreadableFile(f"{path.name}: cannot read as {fmt}: {exc}") from exc
+    notes = []
+    if gdf.crs is None:
+        b = gdf.total_bounds
+        if len(gdf) and -180 <= b[0] <= b[2] <= 180 and -90 <= b[1] <= b[3] <= 90:
+            gdf = gdf.set_crs("EPSG:4326")
+            notes.append("no CRS in the file: coordinates look like degrees, read as WGS84")
+        elif len(gdf):
+            raise UnknownLayout(
+                f"{path.name}: no coordinate reference system (.prj missing?) and "
+                "the coordinates are not degrees"
+            )
+    elif gdf.crs.to_epsg() != 4326:
+        notes.append(f"reprojected from {gdf.crs.to_string()} to WGS84")
+        gdf = gdf.to_crs("EPSG:4326")
+    attrs = pd.DataFrame(gdf.drop(columns="geometry"))
+    for c in attrs.columns:
+        if pd.api.types.is_datetime64_any_dtype(attrs[c]):
+            attrs[c] = attrs[c].dt.strftime("%Y-%m-%d")
+    text = attrs.astype(object).map(
+        lambda v: (
+            ""
+            if v is None or (isinstance(v, float) and pd.isna(v))
+            else str(int(v))
+            if isinstance(v, float) and v.is_integer()
+            else str(v)
+        )
+    )
+    text = text.astype("string")
+    text.insert(0, "_source_row", pd.array(range(1, len(text) + 1), dtype="int64"))
+    frame, unknown, conv = headers.apply(FAMILY, text)
+    notes += conv
+    if unknown:
+        notes.append(f"ignored attributes not in the contract: {', '.join(map(str, unknown))}")
+    area, lon, lat, wkt = [], [], [], []
+    for g in gdf.geometry.values:
+        if g is not None and not g.is_empty and g.geom_type in ("Polygon", "MultiPolygon"):
+            if not g.is_valid:
+                g = g.buffer(0)
+            c = g.centroid
+            area.append(f"{spatial.area_mu(g):.4f}")
+            lon.append(f"{c.x:.6f}")
+            lat.append(f"{c.y:.6f}")
+            wkt.append(g.wkt)
+        else:  # left empty: the validator names the field
+            area.append("")
+            lon.append("")
+            lat.append("")
+            wkt.append("")
+    frame["area_mu"], frame["centroid_lon"], frame["centroid_lat"], frame["geometry_wkt"] = (
+        area,
+        lon,
+        lat,
+        wkt,
+    )
+    return frame, fmt, notes

@@ -1,0 +1,149 @@
+"""Delimited text and Excel workbooks as text tables, and the file-level errors of every reader.
+
+Survey files are small (thousands of rows), so they are read whole; the large families
+(vegetation indices) stream in :mod:`ingestion.vegetation`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import pandas as pd
+
+ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+class UnreadableFile(ValueError):
+    """The file cannot be parsed at all in any format its family accepts."""
+
+    status = "unreadable"
+
+
+class EmptyFile(UnreadableFile):
+    """No bytes, or a header without a single data row."""
+
+    status = "empty"
+
+
+class UnknownLayout(UnreadableFile):
+    """Readable, but not one of the layouts this family knows."""
+
+    status = "unknown_layout"
+
+
+def decode(data: bytes, name: str) -> str:
+    for enc in ENCODINGS:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile(f"{name}: not UTF-8 or GB18030/GBK text")
+
+
+def sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", "\t", ";", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _frame(header: list[str], rows: list[tuple[int, list[str]]], name: str) -> pd.DataFrame:
+    """Rows of text cells under ``header``; a row with more cells than the header is flagged."""
+    width = len(header)
+    seen: dict[str, int] = {}
+    cols = []
+    for h in header:
+        h = str(h).strip() if h is not None else ""
+        h = h or f"column_{len(cols) + 1}"
+        seen[h] = seen.get(h, 0) + 1
+        cols.append(h if seen[h] == 1 else f"{h}.{seen[h]}")
+    data = {c: [] for c in cols}
+    numbers, issues = [], []
+    for number, cells in rows:
+        numbers.append(number)
+        extra = [c for c in cells[width:] if str(c).strip()]
+        issues.append(
+            f"|ragged_row|row has {len(cells)} cells but the header has {width}" if extra else ""
+        )
+        for j, c in enumerate(cols):
+            data[c].append(cells[j] if j < len(cells) else "")
+    frame = pd.DataFrame(data, dtype="string")
+    frame.insert(0, "_source_row", pd.array(numbers, dtype="int64"))
+    if any(issues):
+        frame["_issue"] = issues
+    return frame
+
+
+def _data_rows(table: list[list[str]], header_rows: int) -> list[tuple[int, list[str]]]:
+    return [
+        (i + 1, r)
+        for i, r in enumerate(table)
+        if i >= header_rows and any(str(c).strip() for c in r)
+    ]
+
+
+def read_delimited(path: Path, header_rows_fn=None) -> pd.DataFrame:
+    """CSV/TSV (UTF-8, UTF-8 with BOM, GBK/GB18030; comma, tab, semicolon), cells as text.
+
+    ``_source_row`` is the record number in the file (the header is row 1)."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise EmptyFile(f"{path.name}: the file is empty ({len(data)} bytes)")
+    text = decode(data, path.name)
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    try:
+        table = list(csv.reader(io.StringIO(text), delimiter=sniff_delimiter(first)))
+    except csv.Error as exc:
+        raise UnreadableFile(f"{path.name}: cannot parse as delimited text: {exc}") from exc
+    while table and not any(c.strip() for c in table[0]):
+        table.pop(0)
+    if not table:
+        raise EmptyFile(f"{path.name}: the file has no header and no rows")
+    header_rows = header_rows_fn(table) if header_rows_fn else 1
+    return _frame(table[0], _data_rows(table, header_rows), path.name)
+
+
+def _cell_text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat() if v.time() == dt.time(0) else v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def read_excel(path: Path, sheet_names: tuple[str, ...] = (), header_rows_fn=None) -> pd.DataFrame:
+    """First worksheet, or the first sheet whose name is in ``sheet_names`` (the family name or
+    the template's data sheet), values as text (dates as ISO, whole numbers without ``.0``)."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken workbook
+        raise UnreadableFile(f"{path.name}: not a readable .xlsx workbook: {exc}") from exc
+    try:
+        wanted = {s.lower() for s in sheet_names}
+        named = [ws for ws in wb.worksheets if ws.title.lower() in wanted]
+        ws = named[0] if named else wb.worksheets[0]
+        table = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    while table and not any(table[0]):
+        table.pop(0)
+    if not table:
+        raise EmptyFile(f"{path.name}: sheet {ws.title!r} is empty")
+    header_rows = header_rows_fn(table) if header_rows_fn else 1
+    frame = _frame(table[0], _data_rows(table, header_rows), path.name)
+    frame.attrs["sheet"] = ws.title
+    return frame
+
+
+class MissingReference(UnreadableFile):
+    """The file needs reference data that has not been ingested yet (e.g. parcels)."""
+
+    status = "missing_reference"
