@@ -102,8 +102,15 @@ def marts_db(tmp_path: Path) -> Path:
     return make_marts(warehouse / "marts.duckdb")
 
 
-def _html(build: Path) -> str:
-    return (build / "index.html").read_text(encoding="utf-8")
+PAGES = ["index.html", "zones.html", "counties.html", "disturbances.html", "health.html"]
+
+
+def _html(build: Path, page: str = "index.html") -> str:
+    return (build / page).read_text(encoding="utf-8")
+
+
+def _all_html(build: Path) -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(build.glob("*.html")))
 
 
 def _local_refs(html: str) -> list[str]:
@@ -116,14 +123,26 @@ def test_build_renders_page_with_run_asof_indicators_and_marts(marts_db: Path, t
 
     assert build.is_dir() and build == site.resolve()
     assert build.name.startswith(".site-") and build.parent == tmp_path
+    for page in PAGES + ["zone-F01.html", "zone-W01.html"]:
+        html = _html(site, page)
+        # every page carries the run id, the mart run and the as-of date
+        assert "scheduled__2025-04-02T06:00:00+00:00" in html, page
+        assert "marts__2025-03-31" in html, page
+        assert "2025-03-31" in html, page
+        for slug in PAGES:
+            assert f'href="{slug}"' in html, (page, slug)
     html = _html(site)
-    assert "scheduled__2025-04-02T06:00:00+00:00" in html
-    assert "marts__2025-03-31" in html
-    assert "2025-03-31" in html
-    for name in INDICATOR_NAMES_ZH:
+    everything = _all_html(site)
+    for name in INDICATOR_NAMES_ZH[:-1]:
         assert name in html, name
+    assert INDICATOR_NAMES_ZH[-1] in _html(site, "counties.html")
     for mart in MARTS:
-        assert mart in html, mart
+        assert mart in everything, mart
+    # one page per zone, linked from the zones page
+    zones_html = _html(site, "zones.html")
+    for zid in ("F01", "F02", "G01", "W01"):
+        assert (build / f"zone-{zid}.html").is_file()
+        assert f'href="zone-{zid}.html"' in zones_html
     # bilingual switch
     assert '<html lang="zh-CN">' in html
     assert 'data-lang="en"' in html and 'id="lang-toggle"' in html
@@ -133,14 +152,15 @@ def test_build_renders_page_with_run_asof_indicators_and_marts(marts_db: Path, t
     assert "t CO₂e" in html
     # latest year per indicator: 2024 forest coverage 18.95, not the 2023 row
     assert "18.95" in html
-    # plotly figures embedded as JSON for each language
-    assert html.count('class="plot"') == 8
+    # plotly figures embedded as JSON for each language (zh and en)
+    assert html.count('class="plot') >= 8
+    assert html.count('data-lang="zh" data-fig=') == html.count('data-lang="en" data-fig=')
 
 
 def test_site_is_offline(marts_db: Path, tmp_path: Path):
     site = tmp_path / "site"
     build = build_site(marts_db, site, "run-offline")
-    html = _html(build)
+    html = _all_html(build)
 
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html, flags=re.I)
     assert "cdn." not in html.lower()
@@ -159,9 +179,13 @@ def test_site_is_offline(marts_db: Path, tmp_path: Path):
 
 def test_csvs_have_bom_and_are_linked(marts_db: Path, tmp_path: Path):
     build = build_site(marts_db, tmp_path / "site", "run-csv")
-    html = _html(build)
+    html = _all_html(build)
     csvs = sorted((build / "data").glob("*.csv"))
-    assert len(csvs) == 4
+    names = {c.name for c in csvs}
+    assert {"target_progress_city.csv", "annual_sink_city_by_year.csv",
+            "annual_sink_by_zone_latest.csv", "target_progress_county.csv",
+            "demo_forest_by_county_year.csv", "county_shares.csv", "annual_sink_F01.csv",
+            "quarantine_by_file.csv", "gate_results_by_suite.csv"} <= names
     for csv in csvs:
         raw = csv.read_bytes()
         assert raw.startswith(BOM), csv.name
@@ -234,10 +258,10 @@ def test_db_not_locked_after_build(marts_db: Path, tmp_path: Path):
 def test_empty_marts_render_no_data(tmp_path: Path):
     db = make_marts(tmp_path / "empty.duckdb", rows=False)
     build = build_site(db, tmp_path / "site", "run-empty")
-    html = _html(build)
+    html = _all_html(build)
     assert "run-empty" in html
     assert "暂无数据" in html and "No data" in html
-    assert 'class="plot"' not in html
+    assert 'class="plot' not in html
     for csv in (build / "data").glob("*.csv"):
         assert csv.read_bytes().startswith(BOM)
 

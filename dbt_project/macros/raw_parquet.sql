@@ -18,3 +18,11 @@ read_parquet('{{ env_var("SINKWATCH_HOME") }}/warehouse/raw/{{ family }}/*.parqu
 {% macro measure(expr, digits=3) -%}
 round({{ expr }}, {{ digits }})
 {%- endmacro %}
+
+{#- Rows of a file that a corrected re-upload of the same logical batch superseded are dropped
+    (ingestion/loader.py records `superseded_by` in the manifest). -#}
+{% macro not_superseded() -%}
+_source_sha256 not in (
+    select sha256 from {{ source('ops', 'manifest') }} where superseded_by is not null
+)
+{%- endmacro %}

@@ -1,28 +1,13 @@
--- Every received file with its counts (read = accepted + quarantined), status and gate result.
+-- Kept for readers of the foundation release: the same rows as ingest_manifest, older names.
 with manifest as (
-    select * from {{ source('ops', 'manifest') }}
+    select * from {{ ref('ingest_manifest') }}
 ),
 
 final as (
     select
-        family,
-        file_name,
-        sha256,
-        size_bytes,
-        received_at,
-        loaded_at,
-        rows_read,
-        rows_accepted,
-        rows_quarantined,
-        status,
-        detail,
-        archive_path,
-        raw_path,
-        quarantine_path,
-        gate_suite,
-        gate_passed,
-        gate_failed_expectations,
-        run_id,
+        *,
+        rows_received as rows_read,
+        error as detail,
     from manifest
 )
 

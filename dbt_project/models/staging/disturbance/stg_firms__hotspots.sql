@@ -1,5 +1,6 @@
 with source as (
     select * from {{ source('raw_disturbance', 'fire_hotspots') }}
+    where {{ not_superseded() }}
 ),
 
 latest as (

@@ -1,5 +1,6 @@
 with source as (
     select * from {{ source('raw_disturbance', 'fire_reports') }}
+    where {{ not_superseded() }}
 ),
 
 latest as (

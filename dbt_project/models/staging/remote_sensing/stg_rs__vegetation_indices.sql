@@ -1,5 +1,6 @@
 with source as (
     select * from {{ source('raw_remote_sensing', 'vegetation_indices') }}
+    where {{ not_superseded() }}
 ),
 
 latest as (

@@ -1,5 +1,6 @@
 with source as (
     select * from {{ source('raw_survey', 'demo_forests') }}
+    where {{ not_superseded() }}
 ),
 
 latest as (

@@ -1,5 +1,6 @@
 with source as (
     select * from {{ source('raw_survey', 'forest_plots') }}
+    where {{ not_superseded() }}
 ),
 
 latest as (

@@ -1,5 +1,6 @@
 with source as (
     select * from {{ source('raw_survey', 'wetland_surveys') }}
+    where {{ not_superseded() }}
 ),
 
 latest as (

@@ -1,0 +1,439 @@
+"""Shared building blocks of the dashboard: units, number formatting, tables (HTML + CSV),
+Plotly figures (one spec per language), page/section containers and mart-reading helpers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+log = logging.getLogger(__name__)
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+# Display order of the plan's city-level indicators (others follow alphabetically).
+INDICATOR_ORDER = (
+    "forest_coverage_pct",
+    "forest_stock_m3",
+    "grassland_cvc_pct",
+    "wetland_protection_rate_pct",
+    "sink_project_area_mu",
+    "demo_forest_area_mu",
+)
+# Indicators the bureau reports in plain 亩 (per-county yearly quota of 500 mu), not 万亩.
+PLAIN_MU_INDICATORS = {"demo_forest_area_mu"}
+
+LAND_CLASSES: dict[str, tuple[str, str, str]] = {
+    # land_class: (zh, en, colour)
+    "forest": ("森林", "Forest", "#2e7d32"),
+    "grassland": ("草原", "Grassland", "#b08d1a"),
+    "wetland": ("湿地", "Wetland", "#1f6fb2"),
+}
+OUTSIDE_ZH, OUTSIDE_EN, OUTSIDE_COLOUR = "试验区外", "Outside zones", "#9aa3ad"
+ON_TRACK_COLOUR, BEHIND_COLOUR, UNKNOWN_COLOUR = "#2e7d32", "#d9822b", "#9aa3ad"
+FONT_STACK = (
+    '"PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", '
+    '"Source Han Sans SC", "WenQuanYi Micro Hei", "Helvetica Neue", Arial, sans-serif'
+)
+
+
+# --------------------------------------------------------------------------------------------
+# units and formatting
+
+
+@dataclass(frozen=True)
+class Unit:
+    """How a raw mart unit is shown: ``shown = raw / factor``."""
+
+    factor: float
+    zh: str
+    en: str
+    decimals: int
+
+
+T_CO2E = Unit(1.0, "t CO₂e", "t CO₂e", 0)
+WAN_MU = Unit(10_000.0, "万亩", "10k mu", 2)
+
+
+def display_unit(unit: str | None, indicator: str = "") -> Unit:
+    """Units the bureau uses: 万亩 for areas, 万 m³ for stock, % as is."""
+    u = (unit or "").strip().lower()
+    if u in {"mu", "亩"}:
+        if indicator in PLAIN_MU_INDICATORS:
+            return Unit(1.0, "亩", "mu", 0)
+        return WAN_MU
+    if u in {"m3", "m³", "m^3", "cubic_metre", "cubic_meter"}:
+        return Unit(10_000.0, "万 m³", "10k m³", 1)
+    if u in {"%", "pct", "percent"}:
+        return Unit(1.0, "%", "%", 2)
+    if u in {"t co2e", "tco2e", "t_co2e", "t co₂e"}:
+        return T_CO2E
+    return Unit(1.0, unit or "", unit or "", 2)
+
+
+def isnull(x: Any) -> bool:
+    if x is None or x is pd.NA or x is pd.NaT:
+        return True
+    try:
+        return bool(isinstance(x, float) and math.isnan(x))
+    except TypeError:
+        return False
+
+
+def scaled(x: Any, unit: Unit) -> float | None:
+    """Raw value converted to the display unit (None stays None)."""
+    if isnull(x):
+        return None
+    return float(x) / unit.factor
+
+
+def fmt_num(x: Any, decimals: int = 0) -> str:
+    if isnull(x):
+        return "—"
+    return f"{float(x):,.{decimals}f}"
+
+
+def as_bool(x: Any) -> bool | None:
+    return None if isnull(x) else bool(x)
+
+
+def as_int(x: Any) -> int | None:
+    return None if isnull(x) else int(x)
+
+
+def as_str(x: Any) -> str | None:
+    return None if isnull(x) else str(x)
+
+
+# --------------------------------------------------------------------------------------------
+# tables (one definition drives both the HTML table and its CSV)
+
+
+@dataclass(frozen=True)
+class Col:
+    key: str
+    zh: str
+    en: str
+    kind: str = "text"  # text | bi | num | int | flag | link (href under ``href_key``)
+    decimals: int = 0
+    key_en: str | None = None  # kind == "bi": English text lives under this key
+    dec_key: str | None = None  # kind == "num": per-row decimals (rows in different units)
+    href_key: str | None = None  # kind == "link": the row's link target
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in {"num", "int"}
+
+
+@dataclass
+class Table:
+    key: str  # CSV file stem, also the HTML anchor
+    title_zh: str
+    title_en: str
+    sources: list[str]
+    cols: list[Col]
+    records: list[dict[str, Any]]
+    note_zh: str = ""
+    note_en: str = ""
+    unavailable: list[str] = field(default_factory=list)  # marts not yet in the database
+    max_rows: int = 400  # HTML shows at most this many rows; the CSV has them all
+
+    @property
+    def csv_name(self) -> str:
+        return f"{self.key}.csv"
+
+    @property
+    def empty(self) -> bool:
+        return not self.records
+
+    @property
+    def truncated(self) -> bool:
+        return len(self.records) > self.max_rows
+
+    def html_rows(self) -> list[list[dict[str, Any]]]:
+        rows = []
+        for rec in self.records[: self.max_rows]:
+            cells = []
+            for c in self.cols:
+                v = rec.get(c.key)
+                cell: dict[str, Any] = {"kind": c.kind, "numeric": c.numeric, "flag": None}
+                if c.kind == "bi":
+                    cell["zh"] = "—" if isnull(v) else str(v)
+                    en = rec.get(c.key_en) if c.key_en else None
+                    cell["en"] = cell["zh"] if isnull(en) else str(en)
+                elif c.kind == "flag":
+                    cell["flag"] = as_bool(v)
+                elif c.kind == "link":
+                    cell["zh"] = cell["en"] = "—" if isnull(v) else str(v)
+                    cell["href"] = rec.get(c.href_key) if c.href_key else None
+                elif c.kind == "num":
+                    d = rec.get(c.dec_key, c.decimals) if c.dec_key else c.decimals
+                    cell["zh"] = cell["en"] = fmt_num(v, d)
+                elif c.kind == "int":
+                    cell["zh"] = cell["en"] = "—" if isnull(v) else f"{int(v):d}"
+                else:
+                    cell["zh"] = cell["en"] = "—" if isnull(v) else str(v)
+                cells.append(cell)
+            rows.append(cells)
+        return rows
+
+    def frame(self) -> pd.DataFrame:
+        data: dict[str, list[Any]] = {}
+        for c in self.cols:
+            if c.kind == "bi":
+                data[f"{c.zh}"] = [r.get(c.key) for r in self.records]
+                data[f"{c.en}"] = [r.get(c.key_en) if c.key_en else None for r in self.records]
+            elif c.kind == "flag":
+                data[f"{c.zh} ({c.en})"] = [
+                    {True: "是 yes", False: "否 no"}.get(as_bool(r.get(c.key)), "")  # type: ignore[arg-type]
+                    for r in self.records
+                ]
+            elif c.kind == "num":
+                data[f"{c.zh} ({c.en})"] = [
+                    None if isnull(r.get(c.key)) else round(float(r[c.key]), max(c.decimals, 4))
+                    for r in self.records
+                ]
+            elif c.kind == "int":
+                data[f"{c.zh} ({c.en})"] = pd.array(
+                    [as_int(r.get(c.key)) for r in self.records], dtype="Int64"
+                )
+            else:
+                data[f"{c.zh} ({c.en})"] = [r.get(c.key) for r in self.records]
+        return pd.DataFrame(data)
+
+    def write_csv(self, data_dir: Path) -> Path:
+        out = data_dir / self.csv_name
+        # utf-8-sig writes the BOM so that Excel opens the Chinese headers correctly.
+        self.frame().to_csv(out, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# figures
+
+
+@dataclass
+class Figure:
+    key: str
+    title_zh: str
+    title_en: str
+    sources: list[str]
+    fig_zh: go.Figure | None
+    fig_en: go.Figure | None
+    empty_zh: str = "暂无数据"
+    empty_en: str = "No data"
+    note_zh: str = ""
+    note_en: str = ""
+    unavailable: list[str] = field(default_factory=list)  # marts not yet in the database
+    wide: bool = False  # spans the whole row in a two-column section
+
+    @property
+    def empty(self) -> bool:
+        return self.fig_zh is None
+
+    def spec(self, lang: str) -> str:
+        fig = self.fig_zh if lang == "zh" else self.fig_en
+        assert fig is not None
+        return script_json(fig.to_json())
+
+
+def script_json(text: str) -> str:
+    """Make JSON text safe to sit inside a <script> element (still valid JSON)."""
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# A small explicit template (the look of "plotly_white"): resolving the named template costs
+# ~0.1 s per figure, which adds up over a few hundred figures.
+_AXIS = {"gridcolor": "#e6ebe6", "linecolor": "#c8d1c9", "zerolinecolor": "#c8d1c9",
+         "ticks": "", "automargin": True, "title": {"standoff": 10}}
+TEMPLATE: dict[str, Any] = {"layout": {
+    "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff", "xaxis": _AXIS, "yaxis": _AXIS,
+    "colorway": ["#2e7d32", "#b08d1a", "#1f6fb2", "#c2570c", "#6a51a3", "#00838f",
+                 "#8d6e63", "#d81b60", "#52606d", "#7cb342"],
+    "hovermode": "closest",
+}}
+
+
+def base_layout(height: int, **extra: Any) -> dict[str, Any]:
+    layout: dict[str, Any] = {
+        "template": TEMPLATE,
+        "height": height,
+        "margin": {"l": 10, "r": 30, "t": 30, "b": 40},
+        "font": {"family": FONT_STACK, "size": 13, "color": "#1f2933"},
+        "hoverlabel": {"font": {"family": FONT_STACK}},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
+        "separators": ".,",
+    }
+    layout.update(extra)
+    return layout
+
+
+# --------------------------------------------------------------------------------------------
+# page content
+
+
+def _indicator_sort_key(indicator: str) -> tuple[int, str]:
+    try:
+        return (INDICATOR_ORDER.index(indicator), indicator)
+    except ValueError:
+        return (len(INDICATOR_ORDER), indicator)
+
+
+def latest_per(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The row with the latest ``year`` for each combination of ``keys``."""
+    df = df[df["year"].notna()]
+    if df.empty:
+        return df
+    return df.sort_values("year").groupby(keys, dropna=False, sort=False).tail(1)
+
+
+def _county_names(counties: pd.DataFrame, col: str) -> dict[str, str]:
+    if counties.empty or col not in counties:
+        return {}
+    return {
+        str(k): str(v)
+        for k, v in zip(counties["county_code"], counties[col], strict=True)
+        if not isnull(k) and not isnull(v)
+    }
+
+
+def _land(land_class: Any) -> tuple[str, str, str]:
+    if isnull(land_class):
+        return ("—", "—", UNKNOWN_COLOUR)
+    return LAND_CLASSES.get(str(land_class), (str(land_class), str(land_class), UNKNOWN_COLOUR))
+
+
+
+def land(land_class: Any) -> tuple[str, str, str]:
+    """(zh, en, colour) of a land class."""
+    return _land(land_class)
+
+
+def county_names(counties: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    """county_code -> Chinese name, county_code -> English name (falls back to Chinese)."""
+    zh = _county_names(counties, "county_name_zh")
+    en = _county_names(counties, "county_name_en")
+    return zh, {k: en.get(k) or v for k, v in zh.items()}
+
+
+def pick(df: pd.DataFrame, *candidates: str) -> str | None:
+    """The first of ``candidates`` that is a column of ``df`` (marts still evolve)."""
+    for c in candidates:
+        if c in df.columns:
+            return c
+    return None
+
+
+def num_or_none(x: Any) -> float | None:
+    return None if isnull(x) else float(x)
+
+
+# --------------------------------------------------------------------------------------------
+# pages
+
+
+@dataclass
+class Kpi:
+    label_zh: str
+    label_en: str
+    value: str
+    unit: str = ""
+    source: str = ""
+    sub_zh: str = ""
+    sub_en: str = ""
+    tone: str = ""  # "" | ok | bad | warn
+
+
+@dataclass
+class Section:
+    id: str
+    title_zh: str
+    title_en: str
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    note_zh: str = ""
+    note_en: str = ""
+    cards: list[dict[str, Any]] = field(default_factory=list)  # indicator cards (overview)
+    links: list[dict[str, Any]] = field(default_factory=list)  # link tiles (zone pages)
+    grid: bool = False  # figures two per row
+    unavailable: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    slug: str  # file name without .html
+    nav: str  # which top-nav entry is active
+    title_zh: str
+    title_en: str
+    lead_zh: str = ""
+    lead_en: str = ""
+    kpis: list[Kpi] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    crumbs: list[tuple[str, str, str]] = field(default_factory=list)  # (href, zh, en)
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.slug}.html"
+
+    def figures(self) -> list[Figure]:
+        return [f for s in self.sections for f in s.figures]
+
+    def tables(self) -> list[Table]:
+        return [t for s in self.sections for t in s.tables]
+
+    def marts(self) -> list[str]:
+        names: list[str] = []
+        for item in [*self.figures(), *self.tables()]:
+            for n in item.sources:
+                if n not in names:
+                    names.append(n)
+        for k in self.kpis:
+            for n in k.source.split(" · "):
+                if n and n not in names:
+                    names.append(n)
+        return names
+
+
+NAV = (
+    ("index", "总览", "Overview"),
+    ("zones", "碳汇发展区", "Zones"),
+    ("counties", "旗县区", "Counties"),
+    ("disturbances", "灾害与损失", "Disturbances"),
+    ("health", "数据质量", "Data health"),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# the marts, read once
+
+
+@dataclass
+class Marts:
+    """Every table the site reads, in memory. ``missing`` lists optional marts not (yet) built."""
+
+    frames: dict[str, pd.DataFrame]
+    missing: list[str] = field(default_factory=list)
+    raw: dict[str, pd.DataFrame] = field(default_factory=dict)  # raw-layer fallbacks by family
+    gate_results: list[dict[str, Any]] = field(default_factory=list)  # GX validation files
+    data_docs: Path | None = None  # $SINKWATCH_HOME/gx/data_docs (copied into the site)
+    home: Path | None = None
+
+    def get(self, name: str) -> pd.DataFrame:
+        return self.frames.get(name, pd.DataFrame())
+
+    def has(self, name: str) -> bool:
+        return name in self.frames
+
+    def first(self, *names: str) -> tuple[str | None, pd.DataFrame]:
+        """The first of ``names`` that exists (name, frame); (None, empty) if none does."""
+        for n in names:
+            if n in self.frames:
+                return n, self.frames[n]
+        return None, pd.DataFrame()

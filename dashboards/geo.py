@@ -1,0 +1,266 @@
+"""Map geometry shipped inside the site and the offline map figure.
+
+Maps are plain Plotly ``scatter`` traces on longitude/latitude (filled polygons, points), so they
+need no tile server, no CDN topojson and no web fonts: everything is in the page's JSON.  The
+y axis is scaled by 1 / cos(latitude) so shapes keep their proportions at Baotou's latitude.
+
+* counties: the bundled administrative GeoJSON (``sinkwatch.config.BOUNDARIES_GEOJSON``),
+  simplified;
+* zones: the union of each zone's parcel polygons (``geometry_wkt`` from ``dim_parcels`` when the
+  mart exists, else the staging table, else the raw parcels Parquet), simplified;
+* parcels: individual parcel polygons for a zone's own page.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import shapely
+from plotly.colors import sample_colorscale
+from shapely import wkt as shapely_wkt
+from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry.base import BaseGeometry
+
+from dashboards.core import FONT_STACK, base_layout, isnull
+
+log = logging.getLogger(__name__)
+
+COUNTY_TOLERANCE = 0.003  # degrees (~300 m): plenty for a city-wide map
+ZONE_TOLERANCE = 0.002
+PARCEL_TOLERANCE = 0.0005
+DECIMALS = 4  # ~10 m
+# Diverging scale for net sink: net emission (brown) · 0 (light) · net removal (green).
+SINK_SCALE = [[0.0, "#a6611a"], [0.25, "#dfc27d"], [0.5, "#f5f5f0"], [0.75, "#80cdc1"],
+              [1.0, "#1b7837"]]
+SEQ_SCALE = [[0.0, "#edf8e9"], [0.5, "#74c476"], [1.0, "#005a32"]]
+
+
+@dataclass
+class Shape:
+    key: str
+    lons: list[float | None]
+    lats: list[float | None]
+    cx: float
+    cy: float
+    bounds: tuple[float, float, float, float]
+
+
+def _rings(geom: BaseGeometry) -> Iterable[Sequence[tuple[float, ...]]]:
+    polys: list[Polygon]
+    if isinstance(geom, Polygon):
+        polys = [geom]
+    elif isinstance(geom, MultiPolygon):
+        polys = list(geom.geoms)
+    else:
+        polys = [g for g in getattr(geom, "geoms", []) if isinstance(g, Polygon | MultiPolygon)]
+        out: list[Sequence[tuple[float, ...]]] = []
+        for g in polys:
+            out.extend(_rings(g))
+        return out
+    out = []
+    for p in polys:
+        out.append(list(p.exterior.coords))
+        out.extend(list(r.coords) for r in p.interiors)
+    return out
+
+
+def to_shape(key: str, geom: BaseGeometry, tolerance: float) -> Shape | None:
+    if geom is None or geom.is_empty:
+        return None
+    g = geom.simplify(tolerance, preserve_topology=True) if tolerance else geom
+    if g.is_empty:
+        g = geom
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for ring in _rings(g):
+        if lons:
+            lons.append(None)
+            lats.append(None)
+        lons.extend(round(c[0], DECIMALS) for c in ring)
+        lats.extend(round(c[1], DECIMALS) for c in ring)
+    if not lons:
+        return None
+    rp = g.representative_point()
+    return Shape(key, lons, lats, round(rp.x, DECIMALS), round(rp.y, DECIMALS), g.bounds)
+
+
+def county_shapes(path: Path) -> dict[str, Shape]:
+    """county_code (adcode as text) -> simplified outline; {} if the file is missing/empty."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        log.warning("county boundaries unavailable (%s): %s", path, e)
+        return {}
+    out: dict[str, Shape] = {}
+    for f in data.get("features", []):
+        code = str((f.get("properties") or {}).get("adcode") or "")
+        if not code or not f.get("geometry"):
+            continue
+        s = to_shape(code, shape(f["geometry"]), COUNTY_TOLERANCE)
+        if s:
+            out[code] = s
+    return out
+
+
+def _geoms(parcels: pd.DataFrame) -> pd.DataFrame:
+    df = parcels[parcels["geometry_wkt"].notna()].copy()
+    geoms = []
+    for text in df["geometry_wkt"]:
+        try:
+            g = shapely_wkt.loads(str(text))
+            geoms.append(g if g.is_valid else g.buffer(0))
+        except Exception:  # noqa: BLE001 - a broken WKT must not break the whole site
+            geoms.append(None)
+    df["geom"] = geoms
+    return df[df["geom"].notna()]
+
+
+def zone_shapes(parcels: pd.DataFrame) -> dict[str, Shape]:
+    """zone_id -> union of the zone's parcels, simplified."""
+    if parcels.empty or "geometry_wkt" not in parcels or "zone_id" not in parcels:
+        return {}
+    df = _geoms(parcels[parcels["zone_id"].notna()])
+    out: dict[str, Shape] = {}
+    for zid, g in df.groupby("zone_id"):
+        s = to_shape(str(zid), shapely.union_all(list(g["geom"])), ZONE_TOLERANCE)
+        if s:
+            out[str(zid)] = s
+    return out
+
+
+def parcel_shapes(parcels: pd.DataFrame) -> dict[str, Shape]:
+    if parcels.empty or "geometry_wkt" not in parcels:
+        return {}
+    df = _geoms(parcels)
+    out: dict[str, Shape] = {}
+    for pid, g in zip(df["parcel_id"], df["geom"], strict=True):
+        s = to_shape(str(pid), g, PARCEL_TOLERANCE)
+        if s:
+            out[str(pid)] = s
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# the map figure
+
+
+def colour_at(value: float, lo: float, hi: float, scale: list[list[Any]]) -> str:
+    t = 0.5 if hi <= lo else min(1.0, max(0.0, (value - lo) / (hi - lo)))
+    return sample_colorscale(scale, [t])[0]
+
+
+def sink_range(values: Iterable[float | None]) -> tuple[float, float]:
+    """Symmetric range around zero so that white means 'no net sink'."""
+    m = max((abs(v) for v in values if v is not None), default=1.0) or 1.0
+    return -m, m
+
+
+@dataclass
+class Region:
+    shape: Shape
+    value: float | None
+    label: str  # hover title
+    detail: str = ""  # extra hover lines (HTML)
+    text: str = ""  # label drawn on the map
+    colour: str | None = None  # fixed colour instead of the scale
+
+
+def map_figure(
+    *,
+    outlines: Sequence[Shape],
+    regions: Sequence[Region] = (),
+    points: Sequence[go.Scatter] = (),
+    colour_title: str = "",
+    scale: list[list[Any]] | None = None,
+    vrange: tuple[float, float] | None = None,
+    height: int = 560,
+    focus: Sequence[Shape] | None = None,
+    outline_labels: dict[str, str] | None = None,
+    tickformat: str = ",.0f",
+) -> go.Figure:
+    """County outlines (grey), filled regions coloured on ``scale`` and optional point layers."""
+    scale = scale or SINK_SCALE
+    fig = go.Figure()
+    for s in outlines:
+        fig.add_trace(go.Scatter(
+            x=s.lons, y=s.lats, mode="lines", fill="toself", fillcolor="rgba(236,240,234,0.55)",
+            line={"color": "#8a9a8c", "width": 1}, hoverinfo="skip", showlegend=False,
+        ))
+    vals = [r.value for r in regions if r.value is not None and r.colour is None]
+    lo, hi = vrange or ((min(vals), max(vals)) if vals else (0.0, 1.0))
+    for r in regions:
+        if r.colour:
+            fill = r.colour
+        elif r.value is None:
+            fill = "#d5dbd6"
+        else:
+            fill = colour_at(r.value, lo, hi, scale)
+        fig.add_trace(go.Scatter(
+            x=r.shape.lons, y=r.shape.lats, mode="lines", fill="toself", fillcolor=fill,
+            line={"color": "#34495e", "width": 0.8}, hoverinfo="skip", showlegend=False,
+        ))
+    if regions:
+        fig.add_trace(go.Scatter(
+            x=[r.shape.cx for r in regions], y=[r.shape.cy for r in regions],
+            mode="markers+text" if any(r.text for r in regions) else "markers",
+            text=[r.text for r in regions], textposition="top center",
+            textfont={"size": 10, "color": "#1f2933"},
+            marker={"size": 5, "color": "#1f2933", "opacity": 0.55},
+            customdata=[[r.label, r.detail] for r in regions],
+            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
+            showlegend=False,
+        ))
+    if vals:
+        # invisible point that carries the colour bar
+        fig.add_trace(go.Scatter(
+            x=[regions[0].shape.cx], y=[regions[0].shape.cy], mode="markers", hoverinfo="skip",
+            showlegend=False,
+            marker={"size": 0.1, "opacity": 0, "color": [lo], "cmin": lo, "cmax": hi,
+                    "colorscale": scale, "showscale": True,
+                    "colorbar": {"title": {"text": colour_title, "side": "right"},
+                                 "thickness": 12, "len": 0.75, "tickformat": tickformat,
+                                 "outlinewidth": 0}},
+        ))
+    if outline_labels:
+        sel = [s for s in outlines if outline_labels.get(s.key)]
+        fig.add_trace(go.Scatter(
+            x=[s.cx for s in sel], y=[s.cy for s in sel], mode="text",
+            text=[outline_labels[s.key] for s in sel], hoverinfo="skip", showlegend=False,
+            textfont={"size": 11, "color": "#52606d", "family": FONT_STACK},
+        ))
+    for p in points:
+        fig.add_trace(p)
+
+    shown = list(focus) if focus else list(outlines) or [r.shape for r in regions]
+    if shown:
+        x0 = min(s.bounds[0] for s in shown)
+        y0 = min(s.bounds[1] for s in shown)
+        x1 = max(s.bounds[2] for s in shown)
+        y1 = max(s.bounds[3] for s in shown)
+    else:
+        x0, y0, x1, y1 = 109.2, 40.2, 111.4, 42.8
+    padx, pady = (x1 - x0) * 0.04 + 0.01, (y1 - y0) * 0.04 + 0.01
+    lat0 = (y0 + y1) / 2
+    axis = {"visible": False, "showgrid": False, "zeroline": False}
+    fig.update_layout(**base_layout(
+        height,
+        margin={"l": 4, "r": 4, "t": 30, "b": 4},
+        xaxis={**axis, "range": [x0 - padx, x1 + padx]},
+        yaxis={**axis, "range": [y0 - pady, y1 + pady], "scaleanchor": "x",
+               "scaleratio": 1 / math.cos(math.radians(lat0))},
+        plot_bgcolor="#ffffff",
+        dragmode="pan",
+    ))
+    return fig
+
+
+def clean(values: Iterable[Any]) -> list[float | None]:
+    return [None if isnull(v) else float(v) for v in values]
