@@ -111,6 +111,7 @@ MARTS: dict[str, tuple[str, ...]] = {
     ),
     "qa_mart_reconciliation": ("check_kind", "subject", "ratio"),
     "meta_run": ("run_id", "built_at", "data_as_of"),
+    "qa_plot_locations": ("sample_kind", "sample_id", "parcel_id", "lon", "lat", "is_in_parcel"),
     "fct_zone_progress": (
         "zone_id",
         "land_class",
@@ -466,6 +467,14 @@ def mart_suite(table: str) -> ExpectationSuite:
             notes="A live tree's DBH does not shrink between cycles beyond measurement error.",
         )
         in_set("is_resurrected", [False])
+    elif table == "qa_plot_locations":
+        s.add(
+            gxe.ExpectColumnValuesToBeInSet,
+            column="is_in_parcel",
+            value_set=[True],
+            notes="A plot or quadrat lies inside the parcel it names (GPS error or wrong "
+            "parcel id otherwise: its carbon would go to the wrong stratum).",
+        )
     elif table == "qa_vegetation_index_seasons":
         from great_expectations.expectations.row_conditions import Column
 

@@ -51,6 +51,7 @@ class Column:
     description: str = ""
     past: bool = False  # a date or year that may not lie in the future (checked at ingestion)
     ref: str | None = None  # "species" | "parcel": must exist in that reference list
+    computed: bool = False  # filled by ingestion, not uploaded (left out of the templates)
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,9 @@ FAMILIES: dict[str, Family] = {
                 C("dbh_cm", "float", min=0.1, max=150, unit="cm"),
                 C("height_m", "float", min=0.1, max=40, unit="m"),
                 C("status", "string", allowed=TREE_STATUSES),
+                C("is_in_parcel", "bool", required=False, computed=True,
+                  description="the plot point lies inside its parcel's polygon (computed at "
+                  "ingestion; null when the parcels layer is not loaded)"),
             ),
             key=("plot_id", "inventory_year", "tree_id"),
             description="forest sample-plot tree tallies (每木检尺), one row per tree per cycle",
@@ -142,6 +146,9 @@ FAMILIES: dict[str, Family] = {
                 C("height_cm", "float", required=False, min=0, max=300, unit="cm"),
                 C("fresh_mass_g", "float", required=False, min=0, max=100_000, unit="g"),
                 C("dry_mass_g", "float", min=0, max=100_000, unit="g"),
+                C("is_in_parcel", "bool", required=False, computed=True,
+                  description="the quadrat point lies inside its parcel's polygon (computed at "
+                  "ingestion; null when the parcels layer is not loaded)"),
             ),
             key=("quadrat_id", "survey_date"),
             description="grassland quadrat clippings (样方), oven-dry mass at 65 °C",

@@ -36,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingestion import readers
+from ingestion import readers, spatial
 from ingestion.context import Context
 from ingestion.contracts import FAMILIES, LINEAGE_COLUMNS, Family
 from ingestion.tabular import UnreadableFile
@@ -411,6 +411,23 @@ def _gate_frame(family: Family, raw: Path, n: int) -> tuple[pd.DataFrame, bool]:
         con.close()
 
 
+#: Families whose rows carry a point that must lie in the row's own parcel (checked by the gate).
+POINT_IN_PARCEL = {"forest_plots": ("plot_lon", "plot_lat"), "grassland_quadrats": ("lon", "lat")}
+
+
+def _in_own_parcel(family: str, accepted: pd.DataFrame, ctx) -> pd.Series:
+    """True where the point lies in the polygon of the parcel the row names (null without a
+    parcels layer)."""
+    ids, geoms = ctx.parcels
+    if not ids:
+        return pd.Series(pd.NA, index=accepted.index, dtype="boolean")
+    lon_col, lat_col = POINT_IN_PARCEL[family]
+    located = spatial.assign_points(accepted[lon_col].astype(float).to_numpy(),
+                                    accepted[lat_col].astype(float).to_numpy(), ids, geoms)
+    return pd.Series(located == accepted["parcel_id"].astype(object).to_numpy(),
+                     index=accepted.index, dtype="boolean")
+
+
 def ingest_file(
     family: Family,
     src: Path,
@@ -484,6 +501,8 @@ def ingest_file(
                 q.write_all(batch, "schema_error", str(schema_error).split(": ", 1)[-1])
                 continue
             q.write_split(split.quarantined)
+            if len(split.accepted) and family.name in POINT_IN_PARCEL:
+                split.accepted["is_in_parcel"] = _in_own_parcel(family.name, split.accepted, ctx)
             if len(split.accepted):
                 if writer is None:
                     tmp_raw.parent.mkdir(parents=True, exist_ok=True)

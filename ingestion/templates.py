@@ -38,6 +38,11 @@ UNIT_ZH = {
 FIELD_SHEET = "说明 fields"
 
 
+def _uploaded(fam):
+    """The columns a user fills in (computed ones are added by ingestion)."""
+    return [c for c in fam.columns if not c.computed]
+
+
 def chinese_header(family: str, col: Column) -> str:
     zh = ALIASES.get(family, {}).get(col.name, (col.name,))[0]
     return f"{zh}({col.unit})" if col.unit and col.unit not in ("deg",) else zh
@@ -69,13 +74,13 @@ def write_template(family: str, dest_dir: Path = TEMPLATE_DIR) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = TEMPLATE_SHEET
-    ws.append([chinese_header(family, c) for c in fam.columns])
-    ws.append([c.name for c in fam.columns])
+    ws.append([chinese_header(family, c) for c in _uploaded(fam)])
+    ws.append([c.name for c in _uploaded(fam)])
     bold, grey = Font(bold=True), PatternFill("solid", fgColor="DDDDDD")
     for row in ws.iter_rows(min_row=1, max_row=2):
         for cell in row:
             cell.font, cell.fill = bold, grey
-    for i, c in enumerate(fam.columns, start=1):
+    for i, c in enumerate(_uploaded(fam), start=1):
         ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(
             12, len(c.name) + 4
         )
@@ -95,7 +100,7 @@ def write_template(family: str, dest_dir: Path = TEMPLATE_DIR) -> Path:
     )
     for cell in info[1]:
         cell.font = bold
-    for c in fam.columns:
+    for c in _uploaded(fam):
         others = ALIASES.get(family, {}).get(c.name, ())[1:]
         info.append(
             [

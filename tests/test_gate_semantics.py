@@ -93,7 +93,10 @@ def test_reader_in_another_process_neither_blocks_nor_is_blocked(published):
     pipeline.build("while_read", p=p)  # dbt writes its own file: not blocked by the reader
     pipeline.gate("while_read", p=p)
     pipeline.publish("while_read", p=p)  # atomic rename: the reader keeps the old file
+    before_site = (p.site / "index.html").read_text(encoding="utf-8")
     pipeline.refresh_dashboard("while_read", p=p)
+    after_site = (p.site / "index.html").read_text(encoding="utf-8")
+    assert "while_read" in after_site and "while_read" not in before_site
     out, _ = reader.communicate(timeout=120)
     assert reader.returncode == 0 and out.startswith("still"), out
     con = duckdb.connect(str(p.published), read_only=True)
@@ -101,84 +104,6 @@ def test_reader_in_another_process_neither_blocks_nor_is_blocked(published):
         assert con.execute("select run_id from meta_run").fetchone()[0] == "while_read"
     finally:
         con.close()
-
-
-def _append_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-
-
-def _bad_uploads(p: Paths) -> None:
-    """Uploads that pass every row-level contract but are wrong in ways only the gate sees."""
-    con = duckdb.connect()
-    trees = con.execute(
-        f"select * from read_parquet('{p.raw}/forest_plots/*.parquet', union_by_name=true) "
-        "where status = 'alive' order by plot_id, tree_id, inventory_year").df()
-    con.close()
-    header = FAMILIES["forest_plots"].column_names
-    both = trees.groupby(["plot_id", "tree_id"]).filter(lambda g: len(g) == 2)
-    (t1, t2, t3) = [g for _, g in list(both.groupby(["plot_id", "tree_id"]))[:3]]
-
-    def row(r, **over):
-        d = {c: r[c] for c in header} | over
-        return [str(d[c]) for c in header]
-
-    a21, a25 = t1.iloc[0], t1.iloc[1]
-    b21 = t2.iloc[0]
-    c25 = t3.iloc[1]
-    _append_csv(p.landing_for("forest_plots") / "corrections.csv", header, [
-        # DBH shrank by 4 cm in four years: a tape error, not biology
-        row(a25, dbh_cm=round(a21["dbh_cm"] - 4.0, 1)),
-        # dead in 2021, alive again in 2025
-        row(b21, status="dead"),
-        # a 120 cm DBH is beyond every Baotou species' plausible size (and a 20 cm/yr growth)
-        row(c25, dbh_cm=120.0),
-    ])
-    vi_header = ["parcel_id", "date", "ndvi", "evi", "quality"]
-    _append_csv(p.landing_for("vegetation_indices") / "future.csv", vi_header,
-                [[a21["parcel_id"], "2031-01-01", "0.3", "0.2", "0"]])
-
-
-def test_bad_data_fails_the_right_suites_and_nothing_is_published(published):
-    p = published
-    db_before, site_before = _sha(p.published), _site_digest(p)
-    _bad_uploads(p)
-    pipeline.ingest(["forest_plots", "vegetation_indices"], run_id="bad", gate=False, p=p)
-    pipeline.build("bad", p=p)
-    with pytest.raises(gates.GateFailed) as err:
-        pipeline.gate("bad", p=p)
-    failed = {(r.suite, f["expectation_type"], tuple(f.get("columns") or []), f["severity"])
-              for r in err.value.results for f in r.failures}
-    expected = {
-        ("marts__qa_tree_remeasurement", "expect_column_values_to_be_between",
-         ("dbh_growth_cm_per_yr",), "critical"),
-        ("marts__qa_tree_remeasurement", "expect_column_values_to_be_in_set",
-         ("is_resurrected",), "critical"),
-        ("marts__qa_tree_remeasurement", "expect_column_pair_values_a_to_be_greater_than_b",
-         ("dbh_max_cm", "dbh_cm"), "critical"),
-        ("marts__qa_vegetation_index_seasons", "expect_column_values_to_be_between",
-         ("newest_composite_date",), "critical"),
-    }
-    assert expected <= failed, failed
-    message = str(err.value)
-    assert "marts__qa_tree_remeasurement" in message and "unexpected" in message
-    # nothing moved: the published warehouse and the site are byte-identical
-    assert _sha(p.published) == db_before
-    assert _site_digest(p) == site_before
-    alerts = (p.home / "alerts.jsonl").read_text()
-    assert "gate failed for run bad" in alerts
-    # the failed gate is in the run history, and shows in the next published run
-    hist = duckdb.connect()
-    try:
-        status = hist.execute(
-            f"select status from read_parquet('{p.warehouse}/ops/run_history/bad__gate.parquet') "
-            "where suite is null").fetchone()[0]
-    finally:
-        hist.close()
-    assert status == "failed"
 
 
 def test_killed_build_leaves_the_published_file_intact(published, tmp_path):
@@ -201,3 +126,97 @@ def test_killed_build_leaves_the_published_file_intact(published, tmp_path):
     con = duckdb.connect(str(p.published), read_only=True)
     con.execute("select count(*) from fct_annual_sink").fetchone()
     con.close()
+    # the next run succeeds (the half-written build file is replaced, not reused)
+    pipeline.build("killed", p=p)
+    pipeline.gate("killed", p=p)
+    pipeline.publish("killed", p=p)
+    con = duckdb.connect(str(p.published), read_only=True)
+    try:
+        assert con.execute("select run_id from meta_run").fetchone()[0] == "killed"
+    finally:
+        con.close()
+
+
+def _append_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def _bad_uploads(p: Paths) -> None:
+    """Uploads that pass every row-level contract but are wrong in ways only the gate sees."""
+    con = duckdb.connect()
+    trees = con.execute(
+        f"select * from read_parquet('{p.raw}/forest_plots/*.parquet', union_by_name=true) "
+        "where status = 'alive' order by plot_id, tree_id, inventory_year").df()
+    con.close()
+    header = FAMILIES["forest_plots"].column_names
+    both = trees.groupby(["plot_id", "tree_id"]).filter(lambda g: len(g) == 2)
+    (t1, t2, t3, t4) = [g for _, g in list(both.groupby(["plot_id", "tree_id"]))[:4]]
+
+    def row(r, **over):
+        d = {c: r[c] for c in header} | over
+        return [str(d[c]) for c in header]
+
+    a21, a25 = t1.iloc[0], t1.iloc[1]
+    b21 = t2.iloc[0]
+    c25 = t3.iloc[1]
+    d25 = t4.iloc[1]
+    _append_csv(p.landing_for("forest_plots") / "corrections.csv", header, [
+        # DBH shrank by 4 cm in four years: a tape error, not biology
+        row(a25, dbh_cm=round(a21["dbh_cm"] - 4.0, 1)),
+        # dead in 2021, alive again in 2025
+        row(b21, status="dead"),
+        # a 120 cm DBH is beyond every Baotou species' plausible size (and a 20 cm/yr growth)
+        row(c25, dbh_cm=120.0),
+        # GPS point 0.3 degrees (~25 km) away from the parcel the tree's plot names
+        row(d25, plot_lon=round(float(d25["plot_lon"]) - 0.3, 6)),
+    ])
+    vi_header = ["parcel_id", "date", "ndvi", "evi", "quality"]
+    _append_csv(p.landing_for("vegetation_indices") / "future.csv", vi_header,
+                [[a21["parcel_id"], "2031-01-01", "0.3", "0.2", "0"]])
+
+
+def test_bad_data_fails_the_right_suites_and_nothing_is_published(published):
+    p = published
+    db_before, site_before = _sha(p.published), _site_digest(p)
+    _bad_uploads(p)
+    rows = pipeline.ingest(["forest_plots", "vegetation_indices"], run_id="bad", gate=False, p=p)
+    # a composite dated in the future is already stopped at ingestion, row by row
+    [vi] = [r for r in rows if r.family == "vegetation_indices"]
+    assert (vi.rows_accepted, vi.rows_quarantined) == (0, 1)
+    assert "future_date" in vi.reason_counts
+    pipeline.build("bad", p=p)
+    with pytest.raises(gates.GateFailed) as err:
+        pipeline.gate("bad", p=p)
+    failed = {(r.suite, f["expectation_type"], tuple(f.get("columns") or []), f["severity"])
+              for r in err.value.results for f in r.failures}
+    expected = {
+        ("marts__qa_tree_remeasurement", "expect_column_values_to_be_between",
+         ("dbh_growth_cm_per_yr",), "critical"),
+        ("marts__qa_tree_remeasurement", "expect_column_values_to_be_in_set",
+         ("is_resurrected",), "critical"),
+        ("marts__qa_tree_remeasurement", "expect_column_pair_values_a_to_be_greater_than_b",
+         ("dbh_max_cm", "dbh_cm"), "critical"),
+        ("marts__qa_plot_locations", "expect_column_values_to_be_in_set",
+         ("is_in_parcel",), "critical"),
+    }
+    assert expected <= failed, failed
+    message = str(err.value)
+    assert "marts__qa_tree_remeasurement" in message and "unexpected" in message
+    # nothing moved: the published warehouse and the site are byte-identical
+    assert _sha(p.published) == db_before
+    assert _site_digest(p) == site_before
+    alerts = (p.home / "alerts.jsonl").read_text()
+    assert "gate failed for run bad" in alerts
+    # the failed gate is in the run history, and shows in the next published run
+    hist = duckdb.connect()
+    try:
+        status = hist.execute(
+            f"select status from read_parquet('{p.warehouse}/ops/run_history/bad__gate.parquet') "
+            "where suite is null").fetchone()[0]
+    finally:
+        hist.close()
+    assert status == "failed"

@@ -47,6 +47,7 @@ def forest_plots() -> pd.DataFrame:
             "dbh_cm": [14.2, 9.8, 22.5, 17.1],
             "height_m": [9.5, 6.1, 11.0, 10.2],
             "status": ["alive", "alive", "dead", "alive"],
+            "is_in_parcel": [True, True, True, True],
         }
     )
 
@@ -155,6 +156,11 @@ def build_marts(
         union all
         select 'indicator', indicator, 1.0
         from (values """ + indicators + """) v(indicator)
+    """)
+    con.execute("""
+        create table qa_plot_locations as
+        select 'forest_plot' as sample_kind, 'FP1' as sample_id, 'P00001' as parcel_id,
+               110.1 as lon, 40.8 as lat, true as is_in_parcel
     """)
     con.execute("""
         create table meta_run as

@@ -25,6 +25,7 @@ final as (
         height_cm,
         fresh_mass_g,
         dry_mass_g,
+        is_in_parcel,
         _source_file as source_file,
         _source_sha256 as source_sha256,
         _source_row as source_row,
