@@ -309,3 +309,45 @@ def test_broken_marts_fail(gates, tmp_path: Path) -> None:
     with pytest.raises(gates.GateFailed, match=r"emissions_co2e_t\] \(critical\): 1 unexpected"):
         gates.raise_for(results.values())
     duckdb.connect(str(db)).close()  # released after a failing run too
+
+
+# One bad-data class per mart-level check of issue 5: (tampering SQL, suite, expectation,
+# column, severity). Each case starts from the passing synthetic marts.
+MART_CASES = [
+    ("update qa_mart_reconciliation set ratio = 1.2 where check_kind = 'zone'",
+     "marts__qa_mart_reconciliation", "expect_column_values_to_be_between", "ratio", "critical"),
+    ("update qa_mart_reconciliation set ratio = 0 where subject = 'forest_stock_m3'",
+     "marts__qa_mart_reconciliation", "expect_column_values_to_be_between", "ratio", "critical"),
+    ("update qa_mart_reconciliation set ratio = 2.5 where check_kind = 'sink_yoy'",
+     "marts__qa_mart_reconciliation", "expect_column_values_to_be_between", "ratio", "warning"),
+    ("update fct_carbon_stock set carbon_density_t_c_per_ha = 55 "
+     "where land_class = 'grassland' and parcel_id = 'P00001'",
+     "marts__fct_carbon_stock", "expect_column_values_to_be_between",
+     "carbon_density_t_c_per_ha", "critical"),
+    ("update qa_vegetation_index_seasons set snow_cloud_share = 0.9",
+     "marts__qa_vegetation_index_seasons", "expect_column_values_to_be_between",
+     "snow_cloud_share", "warning"),
+    ("update meta_run set data_as_of = date '2020-01-01'",
+     "marts__meta_run", "expect_column_values_to_be_between", "data_as_of", "warning"),
+    ("update qa_plot_locations set is_in_parcel = false",
+     "marts__qa_plot_locations", "expect_column_values_to_be_in_set", "is_in_parcel", "critical"),
+]
+
+
+@pytest.mark.parametrize(("sql", "suite", "expectation", "column", "severity"), MART_CASES,
+                         ids=[c[1].removeprefix("marts__") + f"-{i}" for i, c in
+                              enumerate(MART_CASES)])
+def test_each_mart_check_fails_with_its_severity(gates, tmp_path, sql, suite, expectation,
+                                                 column, severity) -> None:
+    db = build_marts(tmp_path / "marts.duckdb")
+    con = duckdb.connect(str(db))
+    con.execute(sql)
+    con.close()
+    results = {r.suite: r for r in gates.validate_marts(db, "run-case")}
+    r = results[suite]
+    hits = [f for f in r.failures if f["expectation_type"] == expectation
+            and column in (f.get("columns") or [])]
+    assert [f["severity"] for f in hits] == [severity], r.failures
+    assert r.passed == (severity == "warning")
+    others = [x for x in results.values() if x.suite != suite]
+    assert all(x.passed and x.n_failed_warning == 0 for x in others)
