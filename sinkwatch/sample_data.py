@@ -915,8 +915,9 @@ def grassland_management(land: Landscape, seed: int = 20211008
     ``nominal``: inside a development zone 70 % by 2023 and the rest by 2025, outside a zone 40 % by
     2025; severely degraded parcels recover more slowly (45 % by 2025, none by 2023). From 2023
     about 15 % of the riverside meadow-steppe parcels of 土右旗 and 九原区 (at least one) are
-    ``improved`` (reseeded, fenced) (a fifth of them with high input). Elsewhere the surveys leave the field empty, which the
-    accounting reads as ``nominal``. One generator of its own, so no other family changes.
+    ``improved`` (reseeded, fenced; a fifth of them with high input). Elsewhere the surveys leave
+    the field empty, which the accounting reads as ``nominal``. One generator of its own, so no
+    other family changes.
     """
     rng = np.random.default_rng([seed, 110])
     out: dict[str, dict[int, tuple[str | None, str | None]]] = {}
