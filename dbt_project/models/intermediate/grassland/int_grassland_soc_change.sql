@@ -103,8 +103,10 @@ changes as (
         soc_ref.value as soc_ref_t_c_per_ha,
     from with_previous
     inner join parcels on with_previous.parcel_id = parcels.parcel_id
-    left join soil_map on parcels.grassland_type = soil_map.grassland_type
-    left join factors as soc_ref on soc_ref.parameter = 'soc_ref_0_30cm' and soc_ref.stratum = soil_map.soc_ref_stratum
+    -- a grassland parcel without a grassland type has no soil class: like the biomass strata
+    -- (int_grassland_parcels_estimated), it is left out
+    inner join soil_map on parcels.grassland_type = soil_map.grassland_type
+    inner join factors as soc_ref on soc_ref.parameter = 'soc_ref_0_30cm' and soc_ref.stratum = soil_map.soc_ref_stratum
     where with_previous.previous_survey_year is not null
         and with_previous.f_mg * with_previous.f_i <> with_previous.f_mg_from * with_previous.f_i_from
 ),
