@@ -144,8 +144,11 @@ SINK_YOY_RATIO_BOUNDS = (0.5, 1.5)
 #: Upper bound of a plausible grassland (herbaceous) carbon density, t C/ha.
 MAX_GRASSLAND_CARBON_DENSITY_T_C_PER_HA = 30
 #: Accounting methods of fct_annual_sink, as documented in models/marts/accounting/
-#: _accounting__models.yml (non_co2_only: forest years with fire CH4/N2O but no stock estimate).
-ANNUAL_SINK_METHODS = ("stock_difference", "gain_loss", "tier1_no_change", "non_co2_only")
+#: _accounting__models.yml (non_co2_only: forest years with fire CH4/N2O but no stock estimate;
+#: ipcc_tier1_soc: grassland with a soil-carbon change after a management change).
+ANNUAL_SINK_METHODS = (
+    "stock_difference", "gain_loss", "tier1_no_change", "ipcc_tier1_soc", "non_co2_only"
+)
 #: Indicators of the pilot-zone work plan that the progress mart must always report.
 TARGET_INDICATORS = (
     "forest_coverage_pct",

@@ -20,6 +20,12 @@ LAND_CLASSES = ("forest", "grassland", "wetland", "other")
 FOREST_TYPES = ("conifer", "broadleaf", "mixed", "shrub")
 ORIGINS = ("planted", "natural")
 GRASSLAND_TYPES = ("typical_steppe", "desert_steppe", "meadow_steppe", "mountain_meadow")
+#: Grassland management classes of IPCC 2019 V4 Ch6 Table 6.2 that seed_carbon_factors has an
+#: F_MG for (nominal 1.0, high-intensity grazing 0.90, severely degraded 0.70, improved 1.14).
+#: A grassland parcel surveyed without one is taken as ``nominal`` (the IPCC reference state).
+GRASSLAND_MANAGEMENT = ("nominal", "high_intensity_grazing", "severely_degraded", "improved")
+#: Input level of improved grassland (Table 6.2 F_I: medium 1.0, high 1.11); improved only.
+MANAGEMENT_INPUTS = ("medium", "high")
 WETLAND_CLASSES = ("river", "lake", "marsh", "constructed")
 PROTECTION_TYPES = ("nature_reserve", "wetland_park", "protection_area", "none")
 TREE_STATUSES = ("alive", "dead", "cut")
@@ -94,6 +100,12 @@ FAMILIES: dict[str, Family] = {
                 C("origin", "string", required=False, allowed=ORIGINS),
                 C("dominant_species", "string", required=False),
                 C("grassland_type", "string", required=False, allowed=GRASSLAND_TYPES),
+                C("grassland_management", "string", required=False,
+                  allowed=GRASSLAND_MANAGEMENT,
+                  description="IPCC 2019 Table 6.2 management class in the survey year "
+                  "(grassland only; missing = nominal)"),
+                C("management_input", "string", required=False, allowed=MANAGEMENT_INPUTS,
+                  description="input level of improved grassland (missing = medium)"),
                 C("wetland_class", "string", required=False, allowed=WETLAND_CLASSES),
                 C("sink_project_id", "string", required=False),
                 C("survey_year", "int", min=2000, max=2100, past=True),
@@ -310,7 +322,13 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "land_class": ("地类", "土地类别", "landclass", "land_type"),
         "forest_type": ("森林类别", "林分类型", "林种结构"), "origin": ("起源",),
         "dominant_species": ("优势树种", "树种", "dominant"),
-        "grassland_type": ("草地类型", "草原类型"), "wetland_class": ("湿地类型",),
+        # "grassland_" is grassland_type cut to 10 characters by a shapefile (DBF), which would
+        # otherwise be ambiguous with grassland_management; that one is "grass_mgmt" in a DBF.
+        "grassland_type": ("草地类型", "草原类型", "grassland_"),
+        "grassland_management": ("草地管理方式", "草原管理方式", "草地利用状况", "利用状况",
+                                 "管理方式", "management", "grass_mgmt"),
+        "management_input": ("投入水平", "改良投入水平", "input_level", "mgmt_input"),
+        "wetland_class": ("湿地类型",),
         "sink_project_id": ("碳汇项目", "项目编号", "project_id"),
         "survey_year": ("调查年度", "年度", "year"),
     },
@@ -379,6 +397,15 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
     "origin": {"人工": "planted", "人工林": "planted", "天然": "natural", "天然林": "natural"},
     "grassland_type": {"典型草原": "typical_steppe", "荒漠草原": "desert_steppe",
                        "草甸草原": "meadow_steppe", "山地草甸": "mountain_meadow"},
+    "grassland_management": {
+        "正常": "nominal", "正常利用": "nominal", "合理利用": "nominal", "未退化": "nominal",
+        "重度放牧": "high_intensity_grazing", "过度放牧": "high_intensity_grazing",
+        "超载过牧": "high_intensity_grazing", "高强度放牧": "high_intensity_grazing",
+        "严重退化": "severely_degraded", "重度退化": "severely_degraded",
+        "改良": "improved", "改良草地": "improved",
+    },
+    "management_input": {"中": "medium", "中等": "medium", "中等投入": "medium",
+                         "高": "high", "高投入": "high"},
     "wetland_class": {"河流湿地": "river", "河流": "river", "湖泊湿地": "lake", "湖泊": "lake",
                       "沼泽湿地": "marsh", "沼泽": "marsh", "人工湿地": "constructed"},
     "protection_type": {"自然保护区": "nature_reserve", "湿地公园": "wetland_park",

@@ -896,28 +896,99 @@ def _round_coords(obj: object) -> object:
     return obj
 
 
-def _write_parcels(land: Landscape, out: Path) -> list[Path]:
-    cols = [c for c in FAMILIES["parcels"].column_names if c not in PARCEL_COMPUTED]
-    lines = []
+#: Survey years of the grassland management regime (IPCC 2019 V4 Ch6 Table 6.2 classes). The
+#: 2021 survey is every grassland parcel's baseline; the full parcels layer is surveyed in 2025.
+GRASS_MANAGEMENT_YEARS = (2021, 2023, 2025)
+#: Counties whose desert and typical steppe carried the heavy grazing of the 2021 baseline.
+GRAZED_COUNTIES = ("150223", "150222")  # 达茂旗, 固阳县
+#: Riverside counties where a few meadow-steppe parcels are improved (reseeded, fenced).
+IMPROVED_COUNTIES = ("150221", "150207")  # 土右旗, 九原区
+
+
+def grassland_management(land: Landscape, seed: int = 20211008
+                         ) -> dict[str, dict[int, tuple[str | None, str | None]]]:
+    """parcel_id -> survey year -> (grassland_management, management_input) of grassland parcels.
+
+    The story (synthetic): at the 2021 baseline part of the desert and typical steppe of 达茂旗 and
+    固阳县 is under high-intensity grazing (35 %) or severely degraded (desert steppe 15 %, typical
+    steppe 8 %). The grazing ban and rest-grazing (禁牧休牧) restores heavily grazed parcels to
+    ``nominal``: inside a development zone 70 % by 2023 and the rest by 2025, outside a zone 40 % by
+    2025; severely degraded parcels recover more slowly (45 % by 2025, none by 2023). From 2023
+    about 15 % of the riverside meadow-steppe parcels of 土右旗 and 九原区 (at least one) are
+    ``improved`` (reseeded, fenced; a fifth of them with high input). Elsewhere the surveys leave
+    the field empty, which the accounting reads as ``nominal``. One generator of its own, so no
+    other family changes.
+    """
+    rng = np.random.default_rng([seed, 110])
+    out: dict[str, dict[int, tuple[str | None, str | None]]] = {}
+    n_improved = 0
     for p in land.parcels:
-        props = {
-            "parcel_id": p.parcel_id, "county_code": p.county, "zone_id": p.zone_id,
-            "land_class": p.land_class, "forest_type": p.forest_type, "origin": p.origin,
-            "dominant_species": p.dominant_species, "grassland_type": p.grassland_type,
-            "wetland_class": p.wetland_class, "sink_project_id": p.sink_project_id,
-            "survey_year": 2025,
-        }
-        geom = mapping(p.wgs)
-        coords = _round_coords(geom["coordinates"])
-        feat = {"type": "Feature", "properties": {c: props[c] for c in cols},
-                "geometry": {"type": geom["type"], "coordinates": coords}}
-        lines.append(json.dumps(feat, ensure_ascii=False, separators=(",", ":")))
-    text = ('{"type":"FeatureCollection","name":"baotou_parcels_2025","features":[\n'
-            + ",\n".join(lines) + "\n]}\n")
-    path = out / "baotou_parcels_2025.geojson"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode("utf-8"))
-    return [path]
+        if p.land_class != "grassland":
+            continue
+        u = rng.random(4)
+        gt = p.grassland_type
+        regime: dict[int, tuple[str | None, str | None]]
+        if p.county in GRAZED_COUNTIES and gt in ("desert_steppe", "typical_steppe"):
+            degraded = 0.15 if gt == "desert_steppe" else 0.08
+            if u[0] < degraded:
+                late = "nominal" if u[1] < 0.45 else "severely_degraded"
+                regime = {2021: ("severely_degraded", None), 2023: ("severely_degraded", None),
+                          2025: (late, None)}
+            elif u[0] < degraded + 0.35:
+                if p.zone_id is not None:
+                    mid = "nominal" if u[1] < 0.70 else "high_intensity_grazing"
+                    late = "nominal"
+                else:
+                    mid = "high_intensity_grazing"
+                    late = "nominal" if u[1] < 0.40 else "high_intensity_grazing"
+                regime = {2021: ("high_intensity_grazing", None), 2023: (mid, None),
+                          2025: (late, None)}
+            else:
+                regime = {y: ("nominal", None) for y in GRASS_MANAGEMENT_YEARS}
+        elif (p.county in IMPROVED_COUNTIES and gt == "meadow_steppe"
+              and (u[2] < 0.15 or n_improved == 0)):
+            n_improved += 1  # the first eligible parcel always: the small sample has few
+            inp = "high" if u[3] < 0.2 else "medium"
+            regime = {2021: ("nominal", None), 2023: ("improved", inp), 2025: ("improved", inp)}
+        else:
+            regime = {y: (None, None) for y in GRASS_MANAGEMENT_YEARS}
+        out[p.parcel_id] = regime
+    return out
+
+
+def _write_parcels(land: Landscape, out: Path, seed: int = 20211008) -> list[Path]:
+    """The full parcels layer surveyed in 2025, and the grassland parcels' 2021 (baseline) and
+    2023 management surveys (same polygons, one file per survey year)."""
+    cols = [c for c in FAMILIES["parcels"].column_names if c not in PARCEL_COMPUTED]
+    management = grassland_management(land, seed)
+    paths = []
+    for year in GRASS_MANAGEMENT_YEARS:
+        lines = []
+        for p in land.parcels:
+            if year != 2025 and p.land_class != "grassland":
+                continue
+            mg, inp = management.get(p.parcel_id, {}).get(year, (None, None))
+            props = {
+                "parcel_id": p.parcel_id, "county_code": p.county, "zone_id": p.zone_id,
+                "land_class": p.land_class, "forest_type": p.forest_type, "origin": p.origin,
+                "dominant_species": p.dominant_species, "grassland_type": p.grassland_type,
+                "grassland_management": mg, "management_input": inp,
+                "wetland_class": p.wetland_class, "sink_project_id": p.sink_project_id,
+                "survey_year": year,
+            }
+            geom = mapping(p.wgs)
+            coords = _round_coords(geom["coordinates"])
+            feat = {"type": "Feature", "properties": {c: props[c] for c in cols},
+                    "geometry": {"type": geom["type"], "coordinates": coords}}
+            lines.append(json.dumps(feat, ensure_ascii=False, separators=(",", ":")))
+        name = f"baotou_parcels_{year}" if year == 2025 else f"baotou_grassland_parcels_{year}"
+        text = (f'{{"type":"FeatureCollection","name":"{name}","features":[\n'
+                + ",\n".join(lines) + "\n]}\n")
+        path = out / f"{name}.geojson"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+        paths.append(path)
+    return paths
 
 
 #: Height–diameter curve H = 1.3 + (Hmax - 1.3)(1 - exp(-b D)) and DBH growth range (cm/yr).
@@ -1544,7 +1615,7 @@ def generate(landing: Path, scale: str = "demo", seed: int = 20211008) -> dict[s
     d = {name: landing / name for name in FAMILY_NAMES}
     events = _fire_events(land, spec, rng(6))
     return {
-        "parcels": _write_parcels(land, d["parcels"]),
+        "parcels": _write_parcels(land, d["parcels"], seed),
         "forest_plots": _write_forest_plots(land, spec, rng(1), d["forest_plots"]),
         "grassland_quadrats": _write_grassland_quadrats(land, spec, rng(2),
                                                         d["grassland_quadrats"]),

@@ -13,7 +13,8 @@ from sinkwatch import pipeline
 from sinkwatch.config import Paths
 from sinkwatch.sample_data import generate
 
-FACTS = ("fct_carbon_stock", "fct_annual_sink", "fct_target_progress", "dim_zones", "dim_counties")
+FACTS = ("fct_carbon_stock", "fct_annual_sink", "fct_target_progress", "dim_zones", "dim_counties",
+         "fct_city_annual_sink", "fct_city_sink_uncertainty")
 
 
 def _digest(db, tables=FACTS) -> dict[str, str]:

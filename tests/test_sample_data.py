@@ -66,7 +66,7 @@ def _family_rows(generated: tuple[Path, dict[str, list[Path]]], family: str
 @pytest.fixture(scope="module")
 def parcels(generated: tuple[Path, dict[str, list[Path]]]) -> dict[str, dict]:
     """parcel_id -> properties plus ``wgs`` (lon/lat geometry) and ``aea`` (equal-area metres)."""
-    (path,) = generated[1]["parcels"]
+    (path,) = [p for p in generated[1]["parcels"] if p.name == "baotou_parcels_2025.geojson"]
     fc = json.loads(path.read_text(encoding="utf-8"))
     out: dict[str, dict] = {}
     for feat in fc["features"]:
@@ -186,6 +186,33 @@ def test_parcel_properties_follow_the_contract(parcels) -> None:
         assert (p["wetland_class"] is not None) == (lc == "wetland")
         if lc == "forest":
             assert re.fullmatch(r"[A-Z][a-z]+ [a-z-]+( var\. [a-z]+)?", p["dominant_species"])
+
+
+def test_grassland_management_surveys_tell_the_grazing_ban_story(generated, parcels) -> None:
+    allowed = set(FAMILIES["parcels"].column("grassland_management").allowed)
+    by_year: dict[int, dict[str, dict]] = {}
+    for path in generated[1]["parcels"]:
+        for feat in json.loads(path.read_text(encoding="utf-8"))["features"]:
+            props = feat["properties"]
+            by_year.setdefault(props["survey_year"], {})[props["parcel_id"]] = props
+    assert sorted(by_year) == [2021, 2023, 2025]
+    grass = {pid for pid, p in parcels.items() if p["land_class"] == "grassland"}
+    assert set(by_year[2021]) == set(by_year[2023]) == grass  # every grassland parcel's baseline
+    for year, rows in by_year.items():
+        for pid, r in rows.items():
+            assert r["grassland_management"] in allowed | {None}, (year, pid)
+            if r["land_class"] != "grassland":
+                assert r["grassland_management"] is None and r["management_input"] is None
+            if r["management_input"] is not None:
+                assert r["grassland_management"] == "improved"
+    base = [by_year[2021][pid]["grassland_management"] for pid in grass]
+    late = [by_year[2025][pid]["grassland_management"] for pid in grass]
+    # heavy grazing at the baseline, less of it after the grazing ban; a few improved parcels
+    assert base.count("high_intensity_grazing") > late.count("high_intensity_grazing")
+    assert late.count("improved") >= 1
+    heavy = [pid for pid in grass if by_year[2021][pid]["grassland_management"]
+             in ("high_intensity_grazing", "severely_degraded")]
+    assert heavy and all(parcels[pid]["county_code"] in ("150223", "150222") for pid in heavy)
 
 
 def test_land_cover_shares_are_realistic(parcels) -> None:

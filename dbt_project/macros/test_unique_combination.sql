@@ -14,3 +14,10 @@ from {{ model }}
 group by {{ group_by | join(', ') }}
 having count(distinct {{ column }}) > 1
 {% endtest %}
+
+{#- Generic test: `column_name` is at least `min_value` wherever it is not null. -#}
+{% test at_least(model, column_name, min_value) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} < {{ min_value }}
+{% endtest %}

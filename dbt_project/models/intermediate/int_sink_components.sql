@@ -2,6 +2,11 @@
 -- in t CO2e, with how it enters the net sink (removals positive, emissions negative):
 --   removals       forest: stock_difference or gain_loss (int_forest_sink_annual); grassland:
 --                  tier1_no_change rows carrying the parcel area (biomass in balance under Tier 1)
+--   soc_gain       grassland soil carbon gained after a management change (int_grassland_soc_
+--                  change, method ipcc_tier1_soc): a removal
+--   soc_loss       grassland soil carbon lost after a management change (e.g. nominal -> severely
+--                  degraded): an emission, always deducted. Both carry area 0 (the tier1 row
+--                  carries the parcel's area)
 --   loss_fire_co2  fire CO2 through biomass loss (Eq 2.14)      } deducted only where the parcel-
 --   loss_pest_co2  pest CO2 through biomass loss (Eq 2.14)      } year is NOT by stock difference:
 --                                                                 there they are inside the stock
@@ -14,6 +19,10 @@ with forest_sink as (
 
 grassland as (
     select * from {{ ref('int_grassland_parcels_estimated') }}
+),
+
+soil_carbon as (
+    select * from {{ ref('int_grassland_soc_change') }}
 ),
 
 wetland as (
@@ -39,6 +48,12 @@ base as (
         survey_year, zone_id, county_code, land_class, parcel_id, parcel_id,
         'removals', 'tier1_no_change', area_mu, 0.0, true,
     from grassland
+    union all
+    select
+        year, zone_id, county_code, land_class, parcel_id, parcel_id || '@' || change_year,
+        case when soc_change_co2e_t >= 0 then 'soc_gain' else 'soc_loss' end, 'ipcc_tier1_soc', 0.0,
+        abs(soc_change_co2e_t), true,
+    from soil_carbon
     union all
     select
         year, zone_id, county_code, land_class, parcel_id, parcel_id,
@@ -71,7 +86,7 @@ final as (
     select
         *,
         case
-            when component = 'removals' then amount_co2e_t
+            when component in ('removals', 'soc_gain') then amount_co2e_t
             when is_deducted then -amount_co2e_t
             else 0.0
         end as net_contribution_co2e_t,

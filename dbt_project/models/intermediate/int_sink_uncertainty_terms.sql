@@ -2,6 +2,10 @@
 -- Approach 1), as signed half-widths in t CO2e of the net sink:
 --   sampling|<estimate>|<stratum>|<cycle>   1.96 x SE of a stratum estimate x the area using it
 --   factor|<parameter>|<stratum>            the component x U% of the factor (int_factors_uncertainty)
+-- Grassland soil carbon, dSOC = SOC_REF x F_LU x (F_MG,new F_I,new - F_MG,old F_I,old) x A / D:
+-- SOC_REF gives dSOC x U%; each management factor its first-order term S x F_I x F_MG x U%
+-- (S = SOC_REF x F_LU x A / D x 44/12), positive for the new regime, negative for the old, so that
+-- the same factor on both sides of a change (or in two parcels) cancels when the key is summed.
 -- A component that is a product of inputs (Eq 3.1) has one term per input; terms of the same key
 -- come from the same estimate or factor, so any aggregate sums them first (fully correlated) and
 -- then adds the keys in quadrature (Eq 3.2, independent): macro approach1_u95. For one product
@@ -28,6 +32,34 @@ wetland as (
 
 factors as (
     select * from {{ ref('int_factors_uncertainty') }}
+),
+
+soil_carbon as (
+    select * from {{ ref('int_grassland_soc_change') }}
+),
+
+soil_carbon_factors as (
+    -- one row per factor a dSOC row depends on, with its signed sensitivity (t CO2e per unit of
+    -- the factor's relative change)
+    select year, zone_id, county_code, land_class, 'soc_ref_0_30cm' as parameter, soc_ref_stratum as stratum,
+        soc_change_co2e_t as sensitivity_co2e_t,
+    from soil_carbon
+    union all
+    select year, zone_id, county_code, land_class, 'soc_factor_FMG', fmg_stratum_to,
+        co2e_t_per_unit_management_factor * f_mg_to * f_i_to,
+    from soil_carbon
+    union all
+    select year, zone_id, county_code, land_class, 'soc_factor_FMG', fmg_stratum_from,
+        -co2e_t_per_unit_management_factor * f_mg_from * f_i_from,
+    from soil_carbon
+    union all
+    select year, zone_id, county_code, land_class, 'soc_factor_FI', fi_stratum_to,
+        co2e_t_per_unit_management_factor * f_mg_to * f_i_to,
+    from soil_carbon
+    union all
+    select year, zone_id, county_code, land_class, 'soc_factor_FI', fi_stratum_from,
+        -co2e_t_per_unit_management_factor * f_mg_from * f_i_from,
+    from soil_carbon
 ),
 
 deducted_losses as (
@@ -90,6 +122,14 @@ terms as (
         'factor|fire_ef_n2o|' || fires.ef_stratum, -fires.n2o_co2e_t * ef.u95_pct / 100.0,
     from fires
     inner join factors as ef on ef.parameter = 'fire_ef_n2o' and ef.stratum = fires.ef_stratum
+    -- grassland soil carbon: SOC_REF and the management factors (F_LU = 1 and D are exact)
+    union all
+    select soil_carbon_factors.year, soil_carbon_factors.zone_id, soil_carbon_factors.county_code,
+        soil_carbon_factors.land_class, 'factor',
+        'factor|' || soil_carbon_factors.parameter || '|' || soil_carbon_factors.stratum,
+        soil_carbon_factors.sensitivity_co2e_t * f.u95_pct / 100.0,
+    from soil_carbon_factors
+    inner join factors as f on f.parameter = soil_carbon_factors.parameter and f.stratum = soil_carbon_factors.stratum
     -- wetland CH4: the emission factor
     union all
     select wetland.year, wetland.zone_id, wetland.county_code, wetland.land_class, 'factor',

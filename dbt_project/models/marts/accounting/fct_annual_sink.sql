@@ -6,6 +6,9 @@
 --   gain_loss         forest, years no remeasurement covers: removals = gross growth from the
 --                     plots' own increment; fire and pest CO2 losses deducted as emissions
 --   tier1_no_change   grassland and wetland biomass in balance under IPCC Tier 1
+--   ipcc_tier1_soc    grassland with a soil-carbon change after a management change (IPCC 2006
+--                     Eq 2.25, F_MG/F_I of IPCC 2019 Table 6.2), biomass still Tier 1: soil
+--                     carbon gains are removals, losses emissions (soc_change_co2e_t: the net)
 --   non_co2_only      forest groups with only fire CH4/N2O known (no stock, no CO2 loss)
 -- Losses on parcels without a stock estimate (shrub forest) are deducted in every year: no stock
 -- change contains them. Uncertainty: IPCC Approach 1 (macro approach1_u95).
@@ -25,13 +28,14 @@ grouped as (
         land_class,
         coalesce(
             max(method) filter (where component = 'removals' and land_class = 'forest'),
+            max(method) filter (where component in ('soc_gain', 'soc_loss')),
             max(method) filter (where method is not null),
             case when sum(amount_co2e_t) filter (where component like 'loss_%') > 0 then 'gain_loss' else 'non_co2_only' end
         ) as method,
-        count(distinct method) filter (where component = 'removals') as n_methods,
         sum(area_mu) as area_mu,
-        sum(amount_co2e_t) filter (where component = 'removals') as removals_co2e_t,
-        sum(amount_co2e_t) filter (where component <> 'removals' and is_deducted) as emissions_co2e_t,
+        sum(amount_co2e_t) filter (where component in ('removals', 'soc_gain')) as removals_co2e_t,
+        sum(amount_co2e_t) filter (where component not in ('removals', 'soc_gain') and is_deducted) as emissions_co2e_t,
+        sum(net_contribution_co2e_t) filter (where component in ('soc_gain', 'soc_loss')) as soc_change_co2e_t,
         sum(amount_co2e_t) filter (where component = 'loss_fire_co2') as loss_fire_co2e_t,
         sum(amount_co2e_t) filter (where component = 'loss_pest_co2') as loss_pest_co2e_t,
         sum(amount_co2e_t) filter (where component like 'loss_%' and is_deducted) as losses_deducted_co2e_t,
@@ -63,6 +67,7 @@ final as (
         {{ measure('coalesce(grouped.loss_pest_co2e_t, 0)') }} as loss_pest_co2e_t,
         {{ measure('coalesce(grouped.fire_non_co2_co2e_t, 0)') }} as fire_non_co2_co2e_t,
         {{ measure('coalesce(grouped.wetland_ch4_co2e_t, 0)') }} as wetland_ch4_co2e_t,
+        {{ measure('coalesce(grouped.soc_change_co2e_t, 0)') }} as soc_change_co2e_t,
         {{ measure('coalesce(grouped.losses_deducted_co2e_t, 0)') }} as losses_deducted_co2e_t,
         {{ measure('coalesce(uncertainty.sampling_u95_co2e_t, 0)') }} as net_sink_sampling_u95_co2e_t,
         {{ measure('coalesce(uncertainty.factor_u95_co2e_t, 0)') }} as net_sink_factor_u95_co2e_t,

@@ -15,16 +15,27 @@ by_class as (
         year,
         land_class,
         sum(area_mu) as area_mu,
-        sum(amount_co2e_t) filter (where component = 'removals') as removals_co2e_t,
-        sum(amount_co2e_t) filter (where component <> 'removals' and is_deducted) as emissions_co2e_t,
+        sum(amount_co2e_t) filter (where component in ('removals', 'soc_gain')) as removals_co2e_t,
+        sum(amount_co2e_t) filter (where component not in ('removals', 'soc_gain') and is_deducted) as emissions_co2e_t,
         sum(amount_co2e_t) filter (where component = 'loss_fire_co2') as loss_fire_co2e_t,
         sum(amount_co2e_t) filter (where component = 'loss_pest_co2') as loss_pest_co2e_t,
         sum(amount_co2e_t) filter (where component like 'loss_%' and is_deducted) as losses_deducted_co2e_t,
         sum(amount_co2e_t) filter (where component = 'fire_non_co2') as fire_non_co2_co2e_t,
         sum(amount_co2e_t) filter (where component = 'wetland_ch4') as wetland_ch4_co2e_t,
-        string_agg(distinct method, ',' order by method) filter (where component = 'removals' or component = 'wetland_ch4') as methods,
+        sum(net_contribution_co2e_t) filter (where component in ('soc_gain', 'soc_loss')) as soc_change_co2e_t,
+        string_agg(distinct method, ',' order by method)
+            filter (where component in ('removals', 'soc_gain', 'soc_loss', 'wetland_ch4')) as methods,
     from components
     group by year, land_class
+),
+
+year_methods as (
+    select
+        year,
+        string_agg(distinct method, ',' order by method)
+            filter (where component in ('removals', 'soc_gain', 'soc_loss', 'wetland_ch4')) as methods,
+    from components
+    group by year
 ),
 
 all_classes as (
@@ -39,8 +50,10 @@ all_classes as (
         sum(losses_deducted_co2e_t),
         sum(fire_non_co2_co2e_t),
         sum(wetland_ch4_co2e_t),
-        string_agg(distinct methods, ',' order by methods),
+        sum(soc_change_co2e_t),
+        any_value(year_methods.methods),
     from by_class
+    inner join year_methods using (year)
     group by year
 ),
 
@@ -72,6 +85,7 @@ final as (
         {{ measure('coalesce(totals.losses_deducted_co2e_t, 0)') }} as losses_deducted_co2e_t,
         {{ measure('coalesce(totals.fire_non_co2_co2e_t, 0)') }} as fire_non_co2_co2e_t,
         {{ measure('coalesce(totals.wetland_ch4_co2e_t, 0)') }} as wetland_ch4_co2e_t,
+        {{ measure('coalesce(totals.soc_change_co2e_t, 0)') }} as soc_change_co2e_t,
         {{ measure('coalesce(uncertainty.sampling_u95_co2e_t, 0)') }} as net_sink_sampling_u95_co2e_t,
         {{ measure('coalesce(uncertainty.factor_u95_co2e_t, 0)') }} as net_sink_factor_u95_co2e_t,
         {{ measure('coalesce(uncertainty.u95_co2e_t, 0)') }} as net_sink_u95_co2e_t,

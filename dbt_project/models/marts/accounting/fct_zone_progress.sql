@@ -32,6 +32,7 @@ zone_years as (
         sum(amount_co2e_t) filter (where component = 'loss_fire_co2') as loss_fire_co2e_t,
         sum(amount_co2e_t) filter (where component = 'loss_pest_co2') as loss_pest_co2e_t,
         sum(amount_co2e_t) filter (where component = 'fire_non_co2') as fire_non_co2_co2e_t,
+        sum(net_contribution_co2e_t) filter (where component in ('soc_gain', 'soc_loss')) as soc_change_co2e_t,
         string_agg(distinct method, ',' order by method) as methods,
     from components
     where zone_id is not null
@@ -56,6 +57,7 @@ summary as (
         sum(coalesce(loss_fire_co2e_t, 0)) as loss_fire_total_co2e_t,
         sum(coalesce(loss_pest_co2e_t, 0)) as loss_pest_total_co2e_t,
         sum(coalesce(fire_non_co2_co2e_t, 0)) as fire_non_co2_total_co2e_t,
+        sum(coalesce(soc_change_co2e_t, 0)) as soc_change_total_co2e_t,
     from zone_years
     group by zone_id
 ),
@@ -78,6 +80,7 @@ final as (
         {{ measure('coalesce(uncertainty.u95_co2e_t, 0)') }} as net_sink_latest_u95_co2e_t,
         {{ measure('coalesce(zone_years.loss_fire_co2e_t, 0)') }} as loss_fire_latest_co2e_t,
         {{ measure('coalesce(zone_years.loss_pest_co2e_t, 0)') }} as loss_pest_latest_co2e_t,
+        {{ measure('coalesce(zone_years.soc_change_co2e_t, 0)') }} as soc_change_latest_co2e_t,
         coalesce(summary.n_years, 0) as n_years,
         summary.first_year,
         {{ measure('summary.net_sink_mean_co2e_t') }} as net_sink_mean_co2e_t,
@@ -85,6 +88,7 @@ final as (
         {{ measure('coalesce(summary.loss_fire_total_co2e_t, 0)') }} as loss_fire_total_co2e_t,
         {{ measure('coalesce(summary.loss_pest_total_co2e_t, 0)') }} as loss_pest_total_co2e_t,
         {{ measure('coalesce(summary.fire_non_co2_total_co2e_t, 0)') }} as fire_non_co2_total_co2e_t,
+        {{ measure('coalesce(summary.soc_change_total_co2e_t, 0)') }} as soc_change_total_co2e_t,
         'removal_positive' as sign_convention,
     from zones
     cross join latest_year

@@ -22,6 +22,8 @@ final as (
         origin,
         dominant_species,
         grassland_type,
+        grassland_management,
+        management_input,
         wetland_class,
         sink_project_id,
         survey_year,
