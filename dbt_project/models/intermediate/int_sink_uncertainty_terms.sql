@@ -1,7 +1,8 @@
 -- The 95 % uncertainty of every sink component split by its source (IPCC 2006 Vol 1 Ch 3,
 -- Approach 1), as signed half-widths in t CO2e of the net sink:
 --   sampling|<estimate>|<stratum>|<cycle>   1.96 x SE of a stratum estimate x the area using it
---   factor|<parameter>|<stratum>            the component x U% of the factor (int_factors_uncertainty)
+--   factor|<parameter>|<stratum>            the component x U% of the factor (int_factors_uncertainty);
+--                                           volume-route BCEF_S and R: one city-wide key each
 -- A component that is a product of inputs (Eq 3.1) has one term per input; terms of the same key
 -- come from the same estimate or factor, so any aggregate sums them first (fully correlated) and
 -- then adds the keys in quadrature (Eq 3.2, independent): macro approach1_u95. For one product
@@ -52,6 +53,16 @@ terms as (
     union all
     select year, zone_id, county_code, land_class, 'factor',
         'factor|carbon_fraction_biomass|' || cf_stratum, removals_co2e_t * cf_u95_pct / 100.0,
+    from forest_sink
+    -- forest removals by the volume route: BCEF_S (IPCC Table 4.5) and R (Table 4.4). One key
+    -- each for the whole city: the same table's factors are shared by every parcel (correlated)
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|bcef_s|temperate', bcef_s_u95_co2e_t,
+    from forest_sink
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|root_shoot|temperate_asia', root_shoot_u95_co2e_t,
     from forest_sink
     -- disturbance losses deducted from the sink (gain-loss years, parcels without a stock estimate)
     union all
