@@ -57,18 +57,15 @@ final as (
         coalesce(live.n_trees_allometry, 0) as n_trees_allometry,
         coalesce(live.n_trees_volume_bcef, 0) as n_trees_volume_bcef,
         coalesce(live.n_trees_proxy_allometry, 0) as n_trees_proxy_allometry,
-        coalesce(live.agb_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0) as agb_t_per_ha,
-        coalesce(live.bgb_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0) as bgb_t_per_ha,
-        coalesce(live.stem_volume_m3, 0) / (plots.plot_area_m2 / 10000.0) as volume_m3_per_ha,
-        coalesce(live.carbon_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0) as carbon_t_per_ha,
-        coalesce(live.carbon_volume_bcef_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0)
-            as carbon_volume_bcef_t_per_ha,
-        coalesce(live.carbon_proxy_allometry_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0)
-            as carbon_proxy_allometry_t_per_ha,
-        coalesce(live.bcef_s_u95_carbon_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0)
-            as bcef_s_u95_t_c_per_ha,
-        coalesce(live.root_shoot_u95_carbon_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0)
-            as root_shoot_u95_t_c_per_ha,
+        -- densities rounded to 1 g / 1 cm3 per ha: reproducible by hand
+        round(coalesce(live.agb_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0), 6) as agb_t_per_ha,
+        round(coalesce(live.bgb_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0), 6) as bgb_t_per_ha,
+        round(coalesce(live.stem_volume_m3, 0) / (plots.plot_area_m2 / 10000.0), 6) as volume_m3_per_ha,
+        round(coalesce(live.carbon_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0), 6) as carbon_t_per_ha,
+        round(coalesce(live.carbon_volume_bcef_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0), 6) as carbon_volume_bcef_t_per_ha,
+        round(coalesce(live.carbon_proxy_allometry_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0), 6) as carbon_proxy_allometry_t_per_ha,
+        round(coalesce(live.bcef_s_u95_carbon_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0), 6) as bcef_s_u95_t_c_per_ha,
+        round(coalesce(live.root_shoot_u95_carbon_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0), 6) as root_shoot_u95_t_c_per_ha,
         plots.source_sha256s,
     from plots
     left join live
