@@ -135,6 +135,10 @@ FAMILIES: dict[str, Family] = {
                 C("dbh_cm", "float", min=0.1, max=150, unit="cm"),
                 C("height_m", "float", min=0.1, max=40, unit="m"),
                 C("status", "string", allowed=TREE_STATUSES),
+                C("stem_volume_m3", "float", required=False, min=0.0001, max=15, unit="m3",
+                  description="stem volume over bark of the tree as read by the station from "
+                  "the provincial two-way volume table (二元立木材积表); used for species without "
+                  "their own biomass equation (volume x BCEF route)"),
                 C("is_in_parcel", "bool", required=False, computed=True,
                   description="the plot point lies inside its parcel's polygon (computed at "
                   "ingestion; null when the parcels layer is not loaded)"),
@@ -339,6 +343,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "plot_lat": ("样地纬度",) + _LAT, "tree_id": ("样木号", "树号", "tree", "tree_no"),
         "species": ("树种", "树种名称", "species_name"), "dbh_cm": ("胸径", "dbh"),
         "height_m": ("树高", "height", "tree_height"), "status": ("检尺类型", "状态", "林木状态"),
+        "stem_volume_m3": ("材积", "单株材积", "立木材积", "volume_m3", "stem_volume", "volume"),
     },
     "grassland_quadrats": {
         "quadrat_id": ("样方号", "样方编号", "quadrat"), "parcel_id": _PARCEL,

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ingestion.contracts import ALIASES, VALUE_ALIASES, Family
 
-#: unit spellings -> (dimension, factor to the dimension's base unit: m, m2, g, percent, deg, K)
+#: unit spellings -> (dimension, factor to the dimension's base unit: m, m2, m3, g, percent, deg, K)
 UNITS: dict[str, tuple[str, float]] = {}
 for _names, _dim, _factor in (
     (("m", "米", "metre", "meter", "meters"), "length", 1.0),
@@ -28,6 +28,8 @@ for _names, _dim, _factor in (
     (("ha", "hectare", "hectares", "公顷"), "area", 10_000.0),
     (("mu", "亩"), "area", 10_000 / 15),
     (("km2", "km²", "平方公里", "平方千米"), "area", 1_000_000.0),
+    (("m3", "m³", "立方米", "方"), "volume", 1.0),
+    (("dm3", "dm³", "立方分米"), "volume", 0.001),
     (("g", "克"), "mass", 1.0),
     (("kg", "千克", "公斤"), "mass", 1000.0),
     (("pct", "percent", "%", "百分比"), "percent", 1.0),

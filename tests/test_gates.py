@@ -47,6 +47,7 @@ def forest_plots() -> pd.DataFrame:
             "dbh_cm": [14.2, 9.8, 22.5, 17.1],
             "height_m": [9.5, 6.1, 11.0, 10.2],
             "status": ["alive", "alive", "dead", "alive"],
+            "stem_volume_m3": [None, None, None, 0.1012],
             "is_in_parcel": [True, True, True, True],
         }
     )

@@ -493,6 +493,31 @@ def test_survey_chinese_headers_units_gbk_and_reference_checks(with_parcels):
     assert q.loc[5, "field"] == "parcel_id" and q.loc[6, "field"] == "inventory_year"
 
 
+def test_stem_volume_is_optional_with_chinese_headers_and_units(with_parcels):
+    """The station's volume-table reading (单株材积) is optional: blank stays null, dm3 is
+    converted to m3, a value out of the contract range is quarantined."""
+    home = with_parcels
+    text = (
+        "\n".join(
+            [
+                "样地号,小班号,调查年度,样地面积(平方米),经度,纬度,样木号,树种,胸径,树高,检尺类型,单株材积(立方分米)",
+                "P1,150222-F-000001,2024,600,110.01,41.01,T1,刺槐,14,9,活立木,59.3",
+                "P1,150222-F-000001,2024,600,110.01,41.01,T2,油松,12,8,活立木,",
+                "P1,150222-F-000001,2024,600,110.01,41.01,T3,刺槐,14,9,活立木,0",
+            ]
+        )
+        + "\n"
+    )
+    write(home.landing_for("forest_plots") / "材积.csv", text, encoding="gbk")
+    [row] = ingest_family("forest_plots", home, gate=False)
+    assert (row.rows_received, row.rows_accepted, row.rows_quarantined) == (3, 2, 1)
+    raw = _raw(home, "forest_plots").set_index("tree_id")
+    assert raw.loc["T1", "stem_volume_m3"] == pytest.approx(0.0593)
+    assert pd.isna(raw.loc["T2", "stem_volume_m3"])
+    q = _quarantine(home, "forest_plots").iloc[0]
+    assert q["field"] == "stem_volume_m3" and "below the minimum" in q["reason"]
+
+
 def test_survey_bom_tab_and_area_units(home):
     text = (
         "\ufeff"

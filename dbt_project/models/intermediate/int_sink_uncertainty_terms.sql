@@ -1,7 +1,8 @@
 -- The 95 % uncertainty of every sink component split by its source (IPCC 2006 Vol 1 Ch 3,
 -- Approach 1), as signed half-widths in t CO2e of the net sink:
 --   sampling|<estimate>|<stratum>|<cycle>   1.96 x SE of a stratum estimate x the area using it
---   factor|<parameter>|<stratum>            the component x U% of the factor (int_factors_uncertainty)
+--   factor|<parameter>|<stratum>            the component x U% of the factor (int_factors_uncertainty);
+--                                           volume-route BCEF_S and R: one city-wide key each
 -- Grassland soil carbon, dSOC = SOC_REF x F_LU x (F_MG,new F_I,new - F_MG,old F_I,old) x A / D:
 -- SOC_REF gives dSOC x U%; each management factor its first-order term S x F_I x F_MG x U%
 -- (S = SOC_REF x F_LU x A / D x 44/12), positive for the new regime, negative for the old, so that
@@ -84,6 +85,16 @@ terms as (
     union all
     select year, zone_id, county_code, land_class, 'factor',
         'factor|carbon_fraction_biomass|' || cf_stratum, removals_co2e_t * cf_u95_pct / 100.0,
+    from forest_sink
+    -- forest removals by the volume route: BCEF_S (IPCC Table 4.5) and R (Table 4.4). One key
+    -- each for the whole city: the same table's factors are shared by every parcel (correlated)
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|bcef_s|temperate', bcef_s_u95_co2e_t,
+    from forest_sink
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|root_shoot|temperate_asia', root_shoot_u95_co2e_t,
     from forest_sink
     -- disturbance losses deducted from the sink (gain-loss years, parcels without a stock estimate)
     union all

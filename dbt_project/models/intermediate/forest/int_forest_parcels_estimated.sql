@@ -51,6 +51,9 @@ final as (
         candidates.volume_m3_per_ha_mean,
         candidates.carbon_t_per_ha_mean,
         candidates.carbon_t_per_ha_se,
+        candidates.carbon_volume_bcef_t_per_ha_mean,
+        candidates.bcef_s_u95_t_c_per_ha_mean,
+        candidates.root_shoot_u95_t_c_per_ha_mean,
     from parcels
     inner join candidates on parcels.parcel_id = candidates.parcel_id and candidates.preference = 1
     left join forest_types on parcels.forest_type = forest_types.forest_type

@@ -1,6 +1,10 @@
 -- One row per tree-forest parcel and year with the single method that gives its sink:
 -- stock_difference where a remeasurement interval covers the year, gain_loss otherwise.
 -- Tested: one method per parcel-year and per stratum-year (never both).
+-- Factor uncertainty of the volume x BCEF route (IPCC Approach 1): the stock's BCEF_S and R terms
+-- (95 % half-widths in t C/ha, int_plots_carbon_estimated) follow the stock: for a stock difference
+-- their change over the interval (the same factors apply at both cycles of a plot, so the shared
+-- part cancels), for gain-loss the gain x their share of the stock at the increment period's t2.
 with stock_difference as (
     select * from {{ ref('int_forest_sink_stock_difference') }}
 ),
@@ -16,6 +20,17 @@ parcels as (
 
 factors as (
     select * from {{ ref('int_factors_uncertainty') }}
+),
+
+stock as (
+    select
+        parcel_id,
+        inventory_year,
+        area_ha,
+        carbon_t_per_ha_mean,
+        bcef_s_u95_t_c_per_ha_mean,
+        root_shoot_u95_t_c_per_ha_mean,
+    from {{ ref('int_forest_parcels_estimated') }}
 ),
 
 unioned as (
@@ -42,6 +57,8 @@ unioned as (
             then 'forest_stock|' || stock_difference.stratum_id_t2 || '|' || stock_difference.year_t2
         end as sampling_key_2,
         stock_difference.sampling_u95_t2_co2e_t as sampling_u95_2_co2e_t,
+        stock_difference.year_t1,
+        stock_difference.year_t2,
     from stock_difference
     union all
     select
@@ -58,7 +75,30 @@ unioned as (
         removals_sampling_u95_co2e_t,
         null,
         0.0,
+        increment_year_t1,
+        increment_year_t2,
     from gain_loss
+),
+
+volume_route_terms as (
+    select
+        unioned.parcel_id,
+        unioned.year,
+        case unioned.method
+            when 'stock_difference'
+                then t2.area_ha * (t2.bcef_s_u95_t_c_per_ha_mean - t1.bcef_s_u95_t_c_per_ha_mean)
+                    / (unioned.year_t2 - unioned.year_t1) * {{ factor('c_to_co2', 'all') }}
+            else unioned.removals_co2e_t * t2.bcef_s_u95_t_c_per_ha_mean / nullif(t2.carbon_t_per_ha_mean, 0)
+        end as bcef_s_u95_co2e_t,
+        case unioned.method
+            when 'stock_difference'
+                then t2.area_ha * (t2.root_shoot_u95_t_c_per_ha_mean - t1.root_shoot_u95_t_c_per_ha_mean)
+                    / (unioned.year_t2 - unioned.year_t1) * {{ factor('c_to_co2', 'all') }}
+            else unioned.removals_co2e_t * t2.root_shoot_u95_t_c_per_ha_mean / nullif(t2.carbon_t_per_ha_mean, 0)
+        end as root_shoot_u95_co2e_t,
+    from unioned
+    left join stock as t1 on unioned.parcel_id = t1.parcel_id and unioned.year_t1 = t1.inventory_year
+    left join stock as t2 on unioned.parcel_id = t2.parcel_id and unioned.year_t2 = t2.inventory_year
 ),
 
 final as (
@@ -79,12 +119,19 @@ final as (
         sqrt(unioned.sampling_u95_1_co2e_t ^ 2 + unioned.sampling_u95_2_co2e_t ^ 2) as removals_sampling_u95_co2e_t,
         parcels.cf_stratum,
         coalesce(cf.u95_pct, 0) as cf_u95_pct,
-        -- IPCC Approach 1, Eq 3.1: sampling and carbon-fraction uncertainty of the parcel's removals
+        coalesce(volume_route_terms.bcef_s_u95_co2e_t, 0) as bcef_s_u95_co2e_t,
+        coalesce(volume_route_terms.root_shoot_u95_co2e_t, 0) as root_shoot_u95_co2e_t,
+        -- IPCC Approach 1, Eq 3.1: sampling, carbon-fraction and (volume route) BCEF_S and R
+        -- uncertainty of the parcel's removals
         sqrt(
             unioned.sampling_u95_1_co2e_t ^ 2 + unioned.sampling_u95_2_co2e_t ^ 2
             + (unioned.removals_co2e_t * coalesce(cf.u95_pct, 0) / 100.0) ^ 2
+            + coalesce(volume_route_terms.bcef_s_u95_co2e_t, 0) ^ 2
+            + coalesce(volume_route_terms.root_shoot_u95_co2e_t, 0) ^ 2
         ) as removals_u95_co2e_t,
     from unioned
+    left join volume_route_terms
+        on unioned.parcel_id = volume_route_terms.parcel_id and unioned.year = volume_route_terms.year
     left join parcels on unioned.parcel_id = parcels.parcel_id
     left join factors as cf on cf.parameter = 'carbon_fraction_biomass' and cf.stratum = parcels.cf_stratum
 )

@@ -24,6 +24,7 @@ final as (
         dbh_cm,
         height_m,
         status as tree_status,
+        stem_volume_m3,
         is_in_parcel,
         _source_file as source_file,
         _source_sha256 as source_sha256,
