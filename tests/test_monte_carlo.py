@@ -156,3 +156,19 @@ def test_same_seed_same_draws_other_seed_other_draws(mc) -> None:
         )
     )
     assert np.array_equal(mc.simulate(more, FACTORS, [g], 5000, SEED)[g], a)
+
+
+def test_pooled_factor_key_without_a_factor_row_is_drawn_normal(mc) -> None:
+    # The volume route's BCEF_S terms share one city-wide key (factor|bcef_s|temperate) that
+    # stands for several Table 4.5 rows: no single factor row, so a normal draw whose 95 %
+    # half-width is the key's summed term, and one draw shared by both land-class groups.
+    terms = _terms(
+        [
+            (2025, "forest", "factor|bcef_s|temperate", 1000.0),
+            (2025, "forest", "factor|bcef_s|temperate", 500.0),
+        ]
+    )
+    g = (2025, "forest")
+    dev = mc.simulate(mc.group_terms(terms), FACTORS, [g], N, SEED)[g]
+    assert _half_width(dev) == pytest.approx(1500.0, rel=0.03)
+    assert abs(np.median(dev)) < 0.03 * 1500.0

@@ -14,7 +14,10 @@ with u95_k the group's summed half-width of key k, U_k the factor's 95 % relativ
 x_k* / x_k the drawn relative value of the input. This is first order in each input (as the
 Approach 1 terms are) but uses each input's own PDF:
 
-* sampling keys: normal, SD = u95 / 1.96 (design-based stratum estimates);
+* sampling keys: normal, SD = u95 / 1.96 (design-based stratum estimates); likewise the pooled
+  factor keys that stand for several factor rows at once (the volume route's city-wide
+  `factor|bcef_s|temperate` and `factor|root_shoot|temperate_asia`, whose terms already carry
+  each plot's own class half-width);
 * factors with a 95 % half-width (pct95, assumed_pct95, sd, se, mean_pm_sd, a symmetric range):
   normal with SD = U / 1.96 when U <= 50 %; lognormal with the same mean and SD above that (large
   IPCC defaults such as the ±90 % IWMS CH4 EF or a ±62 % fuel load cannot go negative);
@@ -99,13 +102,17 @@ def simulate(
     keys = sorted(terms["uncertainty_key"].unique())
     draws: dict[str, np.ndarray] = {}
     for key in keys:
+        row = None
         if key.startswith("factor|"):
             _, parameter, stratum = key.split("|", 2)
-            row = fac[(parameter, stratum)]
+            row = fac.get((parameter, stratum))
+        if row is not None:
             draws[key] = draw_standardised(
                 key, factor_pdf(row), float(row["u95_pct"]) / 100.0, n, seed
             )
         else:
+            # a sampling error, or a pooled factor key whose half-widths already mix several
+            # factor rows (the volume route's city-wide BCEF_S and R keys): normal
             draws[key] = draw_standardised(key, None, None, n, seed)
     out: dict[tuple, np.ndarray] = {}
     by_group = {g: df for g, df in terms.groupby("group", sort=True)}
