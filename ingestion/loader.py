@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import shutil
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -48,9 +49,14 @@ log = logging.getLogger(__name__)
 #: DuckDB's memory cap for the streaming post-pass (it spills to disk beyond it).
 DUCKDB_MEMORY_LIMIT = "512MB"
 
-#: above this many accepted rows the GX gate runs on a reproducible sample (the row checks have
-#: already seen every row); pandas GX on millions of rows needs gigabytes.
+#: above this many accepted rows the GX gate runs in the database (a SQL query asset over the
+#: batch's Parquet on DuckDB) instead of on a pandas frame: pandas GX on millions of rows needs
+#: gigabytes, SQL pushdown checks every row in bounded memory.
 GATE_FULL_ROWS = 250_000
+
+#: Time spent in the raw gate by this process: one dict per gated file (family, rows, seconds,
+#: engine); read by the benchmark (bench/stage.py).
+GATE_TIMINGS: list[dict] = []
 
 ARROW_TYPES = {
     "string": pa.string(),
@@ -397,16 +403,11 @@ def _finalize_streamed(
         con.close()
 
 
-def _gate_frame(family: Family, raw: Path, n: int) -> tuple[pd.DataFrame, bool]:
+def _gate_frame(family: Family, raw: Path) -> pd.DataFrame:
     cols = ", ".join(family.column_names)
     con = duckdb.connect()
     try:
-        if n <= GATE_FULL_ROWS:
-            return con.execute(f"select {cols} from read_parquet('{raw}')").df(), False
-        return con.execute(
-            f"select {cols} from read_parquet('{raw}') "
-            f"using sample reservoir({GATE_FULL_ROWS} rows) repeatable (42)"
-        ).df(), True
+        return con.execute(f"select {cols} from read_parquet('{raw}')").df()
     finally:
         con.close()
 
@@ -553,12 +554,20 @@ def ingest_file(
     if status == "loaded" and gate and accepted_n and raw_dest.exists():
         from sinkwatch import gates
 
-        frame, sampled = _gate_frame(family, raw_dest, accepted_n)
-        result = gates.validate_frame(family.name, frame, batch_id=f"{family.name}:{digest[:12]}")
+        t_gate = time.perf_counter()
+        batch_id = f"{family.name}:{digest[:12]}"
+        in_db = accepted_n > GATE_FULL_ROWS
+        if in_db:
+            result = gates.validate_parquet(family.name, raw_dest, batch_id=batch_id)
+        else:
+            result = gates.validate_frame(family.name, _gate_frame(family, raw_dest), batch_id)
         gate_suite, gate_passed = result.suite, result.passed
         gate_failed = result.n_failed_critical + result.n_failed_warning
-        if sampled:
-            notes.append(f"GX gate ran on a reproducible sample of {GATE_FULL_ROWS} rows")
+        if in_db:
+            notes.append("GX gate ran in the database (SQL over the batch's Parquet)")
+        GATE_TIMINGS.append({"family": family.name, "file": src.name, "rows": accepted_n,
+                             "engine": "sql" if in_db else "pandas",
+                             "seconds": round(time.perf_counter() - t_gate, 3)})
         if not result.passed:
             status = "rejected_by_gate"
             error = str(gates.GateFailed([result]))

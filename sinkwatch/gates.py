@@ -469,6 +469,46 @@ def validate_frame(family: str, df: pd.DataFrame, batch_id: str) -> GateResult:
     return result
 
 
+def validate_parquet(family: str, parquet: Path, batch_id: str) -> GateResult:
+    """Validate one received batch that the loader has written to ``parquet`` against
+    ``raw__<family>`` in the database: a GX SQL query asset over ``read_parquet`` on an in-memory
+    DuckDB, so that every row is checked and nothing is pulled into pandas (large files)."""
+    if family not in FAMILIES:
+        raise KeyError(f"unknown family {family!r}; known: {sorted(FAMILIES)}")
+    gx = import_gx()
+    suite_name = raw_suite_name(family)
+    today = _today()
+    params: dict[str, Any] = {TODAY_PARAMETER: today}
+    cols = ", ".join(f'"{c}"' for c in FAMILIES[family].column_names)
+    src = str(Path(parquet).resolve()).replace("'", "''")
+    query = f"select {cols} from read_parquet('{src}')"
+    if family == "fire_hotspots":  # the rule compares a timestamp with the end of today
+        params[TODAY_PARAMETER] = dt.datetime.combine(today, dt.time(23, 59, 59))
+        query = (f"select * replace (acq_date::timestamp as acq_date) "
+                 f"from read_parquet('{src}')")
+    with _LOCK:
+        _persist_duckdb_connections()
+        context = _context(gx_home())
+        datasource = context.data_sources.add_sql(
+            name="raw_parquet", connection_string="duckdb:///:memory:")
+        try:
+            asset = datasource.add_query_asset(name=family, query=query)
+            vd = context.validation_definitions.add(
+                gx.ValidationDefinition(
+                    name=suite_name,
+                    data=asset.add_batch_definition_whole_table(name="received_batch"),
+                    suite=context.suites.get(suite_name),
+                )
+            )
+            checkpoint_result = _run_checkpoint(
+                context, RAW_STAGE, [vd], run_name=batch_id, expectation_parameters=params)
+            (result,) = _gate_results(context, checkpoint_result, {suite_name: batch_id})
+        finally:
+            _release_sql(datasource)
+    log.info("%s", result.summary())
+    return result
+
+
 # --------------------------------------------------------------------------------------------
 # Marts
 
