@@ -372,6 +372,12 @@ def _finalize_streamed(
                 ) to '{dest}' (format parquet)
             """)
             return 0
+        n_dup = con.execute(f"""
+            select count(*) from (select {key} from {src} group by all having count(*) > 1)
+        """).fetchone()[0]
+        if n_dup == 0:  # the common case: the batches are written as they are, in file order
+            tmp_raw.replace(dest)
+            return 0
         dups = con.execute(f"""
             select _source_row, {key} from (
                 select *, row_number() over (partition by {key} order by _source_row) as rn
@@ -534,7 +540,7 @@ def ingest_file(
             if reading is not None and reading.streamed:
                 points = bool(getattr(reading.state, "points", False))
                 accepted_n -= _finalize_streamed(family, tmp_raw, raw_dest, points, q, src.name)
-                tmp_raw.unlink()
+                tmp_raw.unlink(missing_ok=True)
             else:
                 tmp_raw.replace(raw_dest)
         else:  # a file-level failure after some rows were read: the whole file goes to quarantine

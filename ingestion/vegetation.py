@@ -227,9 +227,12 @@ def _scale_and_fill(batch: pd.DataFrame, state: State) -> pd.DataFrame:
     out = batch.copy()
     for name, values in (("ndvi", ndvi), ("evi", evi)):
         scaled = (values * factor).round(6)
-        out[name] = scaled.map(lambda v: "" if pd.isna(v) else repr(float(v))).where(
-            values.notna(), batch[name]
-        )
+        # only values that scaling or rounding changed are rewritten (the rest keep their text)
+        changed = (values.notna() & (scaled != values)).fillna(False)
+        text = batch[name]
+        if changed.any():
+            text = text.mask(changed, scaled[changed].map(lambda v: repr(float(v))))
+        out[name] = text
     issue = out["_issue"] if "_issue" in out.columns else pd.Series("", index=out.index)
     issue = issue.fillna("").astype(str)
     out["_issue"] = issue.mask(
