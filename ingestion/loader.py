@@ -564,9 +564,10 @@ def ingest_file(
         batch_id = f"{family.name}:{digest[:12]}"
         in_db = accepted_n > GATE_FULL_ROWS
         if in_db:
-            result = gates.validate_parquet(family.name, raw_dest, batch_id=batch_id)
+            result = gates.validate_parquet(family.name, raw_dest, batch_id, update_docs=False)
         else:
-            result = gates.validate_frame(family.name, _gate_frame(family, raw_dest), batch_id)
+            result = gates.validate_frame(family.name, _gate_frame(family, raw_dest), batch_id,
+                                          update_docs=False)
         gate_suite, gate_passed = result.suite, result.passed
         gate_failed = result.n_failed_critical + result.n_failed_warning
         if in_db:
@@ -684,6 +685,10 @@ def ingest_paths(
         )
         if row is not None:
             rows.append(row)
+    if any(r.gate_suite for r in rows):  # the batches' results, in the Data Docs once
+        from sinkwatch import gates
+
+        gates.build_data_docs()
     return rows
 
 
