@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingestion import readers, spatial
+from ingestion import readers, spatial, vegetation
 from ingestion.context import Context
 from ingestion.contracts import FAMILIES, LINEAGE_COLUMNS, Family
 from ingestion.tabular import UnreadableFile
@@ -484,8 +484,16 @@ def ingest_file(
     writer: pq.ParquetWriter | None = None
     reading = None
     schema_error: SchemaError | None = None
+    fast = None
     try:
-        reading = readers.read(family.name, src, ctx)
+        if family.name == "vegetation_indices":
+            fast = vegetation.fast_plan(src, ctx, paths.warehouse / ".duckdb_tmp")
+        if fast is not None:  # a clean plain CSV: most rows are checked and written by DuckDB
+            reading = readers.Reading(fast.format, fast.slow_batches(ctx), streamed=True,
+                                      state=fast.state)
+            notes.append(f"{fast.n_fast} rows checked in DuckDB, {fast.n_slow} row by row")
+        else:
+            reading = readers.read(family.name, src, ctx)
         fmt = reading.format
         for batch in reading.batches:
             if not len(batch):
@@ -516,6 +524,14 @@ def ingest_file(
                     writer = pq.ParquetWriter(tmp_raw, schema)
                 writer.write_table(_raw_table(split.accepted, schema, lineage))
                 accepted_n += len(split.accepted)
+        if fast is not None and status == "loaded" and fast.n_fast:
+            for table in fast.accepted(schema, lineage):
+                if writer is None:
+                    tmp_raw.parent.mkdir(parents=True, exist_ok=True)
+                    writer = pq.ParquetWriter(tmp_raw, schema)
+                writer.write_table(table)
+                received += table.num_rows
+                accepted_n += table.num_rows
         if received == 0 and status == "loaded":
             status, error = "empty", f"{src.name}: no data rows (only a header, or nothing at all)"
     except UnreadableFile as exc:
@@ -526,6 +542,8 @@ def ingest_file(
     finally:
         if writer is not None:
             writer.close()
+        if fast is not None:
+            fast.close()
     if reading is not None:
         notes += reading.notes
         if reading.unknown_columns:
