@@ -207,8 +207,8 @@ def targets(result: dict) -> dict:
     floor = result["floor"]["wall_s"]
     ratio = full["ingest_plus_dbt_s"] / floor if floor else None
     nightly_ratio = nightly["total"]["wall_s"] / full["total"]["wall_s"]
-    peak = max(full["total"]["peak_rss_mb"], nightly["total"]["peak_rss_mb"],
-               result["floor"]["peak_rss_mb"])
+    # the pipeline's processes (the floor is a yardstick, reported on its own)
+    peak = max(full["total"]["peak_rss_mb"], nightly["total"]["peak_rss_mb"])
     checks = {
         "ingest_dbt_vs_floor": (ratio, TARGETS["ingest_dbt_vs_floor_max_ratio"]),
         "full_run_s": (full["total"]["wall_s"], TARGETS["full_run_max_s"]),
