@@ -15,6 +15,7 @@ help:
 	@echo "make demo   - create the venv, run the nightly pipeline through Airflow on the sample data"
 	@echo "make test   - create the venv, run the test suite"
 	@echo "make lint   - ruff"
+	@echo "make bench  - benchmark: full + nightly run on a generated dataset (SCALE=city|medium|small)"
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -41,6 +42,11 @@ demo: venv
 
 test: venv
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The benchmark of issue #7: SCALE=city (200,000 parcels, ~23 M index rows), medium or small (CI).
+SCALE ?= city
+bench: venv
+	$(VENV)/bin/python -m bench.run --scale $(SCALE)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -4,7 +4,9 @@
 The nightly accounting run (02:00 Beijing time):
 
 1. `build_marts` — one `dbt build` (seeds, staging, intermediate, marts and their tests) into a
-   run-specific DuckDB file `warehouse/builds/marts_<run>.duckdb`;
+   run-specific DuckDB file `warehouse/builds/marts_<run>.duckdb`, which starts as a copy of the
+   published warehouse so that the incremental models read the new partitions only; trigger
+   with the param `full_refresh: true` to rebuild them from the whole raw layer;
 2. `gate_marts` — Great Expectations mart suites on that file; a critical failure fails the
    task, and nothing after it runs;
 3. `publish` — atomic swap of the validated file into `warehouse/marts.duckdb`, keeping the
@@ -19,7 +21,7 @@ published copy.
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import Param, dag, task
 
 from sinkwatch.dagkit import DEFAULT_ARGS, DUCKDB_POOL, MARTS_ASSET, RAW_ASSETS
 
@@ -31,15 +33,18 @@ from sinkwatch.dagkit import DEFAULT_ARGS, DUCKDB_POOL, MARTS_ASSET, RAW_ASSETS
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
+    params={"full_refresh": Param(
+        False, type="boolean", description="rebuild incremental models from the whole raw layer")},
     tags=["sinkwatch", "accounting", "publish"],
     doc_md=__doc__,
 )
 def sinkwatch_nightly():
     @task(pool=DUCKDB_POOL, inlets=list(RAW_ASSETS.values()))
-    def build_marts(run_id: str | None = None) -> str:
+    def build_marts(run_id: str | None = None, params: dict | None = None) -> str:
         from sinkwatch import pipeline
 
-        return str(pipeline.build(run_id))
+        full_refresh = bool((params or {}).get("full_refresh", False))
+        return str(pipeline.build(run_id, full_refresh=full_refresh))
 
     @task(pool=DUCKDB_POOL, retries=0)
     def gate_marts(build_db: str, run_id: str | None = None) -> None:

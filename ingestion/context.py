@@ -50,8 +50,26 @@ class Context:
         return [r[0] for r in rows], list(shapely.from_wkt([r[1] for r in rows]))
 
     @cached_property
+    def parcel_ids(self) -> list[str] | None:
+        """Parcel ids of the raw parcels layer (None when none ingested), without the
+        geometries: the row checks need the ids only."""
+        if "parcels" in self.__dict__:
+            return self.parcels[0]
+        files = self._parcel_files()
+        if not files:
+            return None
+        con = duckdb.connect()
+        try:
+            rows = con.execute(
+                "select distinct parcel_id from read_parquet(?, union_by_name = true) "
+                "order by parcel_id", [files]).fetchall()
+        finally:
+            con.close()
+        return [r[0] for r in rows]
+
+    @cached_property
     def refs(self) -> Refs:
-        ids, _ = self.parcels if self._parcel_files() else (None, None)
+        ids = self.parcel_ids
         return Refs(species=load_species(), parcel_ids=set(ids) if ids is not None else None)
 
     def locate(self, lon: pd.Series, lat: pd.Series) -> tuple[np.ndarray, np.ndarray]:

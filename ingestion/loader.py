@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import shutil
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -36,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingestion import readers, spatial
+from ingestion import readers, spatial, vegetation
 from ingestion.context import Context
 from ingestion.contracts import FAMILIES, LINEAGE_COLUMNS, Family
 from ingestion.tabular import UnreadableFile
@@ -48,9 +49,14 @@ log = logging.getLogger(__name__)
 #: DuckDB's memory cap for the streaming post-pass (it spills to disk beyond it).
 DUCKDB_MEMORY_LIMIT = "512MB"
 
-#: above this many accepted rows the GX gate runs on a reproducible sample (the row checks have
-#: already seen every row); pandas GX on millions of rows needs gigabytes.
+#: above this many accepted rows the GX gate runs in the database (a SQL query asset over the
+#: batch's Parquet on DuckDB) instead of on a pandas frame: pandas GX on millions of rows needs
+#: gigabytes, SQL pushdown checks every row in bounded memory.
 GATE_FULL_ROWS = 250_000
+
+#: Time spent in the raw gate by this process: one dict per gated file (family, rows, seconds,
+#: engine); read by the benchmark (bench/stage.py).
+GATE_TIMINGS: list[dict] = []
 
 ARROW_TYPES = {
     "string": pa.string(),
@@ -366,6 +372,12 @@ def _finalize_streamed(
                 ) to '{dest}' (format parquet)
             """)
             return 0
+        n_dup = con.execute(f"""
+            select count(*) from (select {key} from {src} group by all having count(*) > 1)
+        """).fetchone()[0]
+        if n_dup == 0:  # the common case: the batches are written as they are, in file order
+            tmp_raw.replace(dest)
+            return 0
         dups = con.execute(f"""
             select _source_row, {key} from (
                 select *, row_number() over (partition by {key} order by _source_row) as rn
@@ -397,16 +409,11 @@ def _finalize_streamed(
         con.close()
 
 
-def _gate_frame(family: Family, raw: Path, n: int) -> tuple[pd.DataFrame, bool]:
+def _gate_frame(family: Family, raw: Path) -> pd.DataFrame:
     cols = ", ".join(family.column_names)
     con = duckdb.connect()
     try:
-        if n <= GATE_FULL_ROWS:
-            return con.execute(f"select {cols} from read_parquet('{raw}')").df(), False
-        return con.execute(
-            f"select {cols} from read_parquet('{raw}') "
-            f"using sample reservoir({GATE_FULL_ROWS} rows) repeatable (42)"
-        ).df(), True
+        return con.execute(f"select {cols} from read_parquet('{raw}')").df()
     finally:
         con.close()
 
@@ -477,8 +484,16 @@ def ingest_file(
     writer: pq.ParquetWriter | None = None
     reading = None
     schema_error: SchemaError | None = None
+    fast = None
     try:
-        reading = readers.read(family.name, src, ctx)
+        if family.name == "vegetation_indices":
+            fast = vegetation.fast_plan(src, ctx, paths.warehouse / ".duckdb_tmp")
+        if fast is not None:  # a clean plain CSV: most rows are checked and written by DuckDB
+            reading = readers.Reading(fast.format, fast.slow_batches(ctx), streamed=True,
+                                      state=fast.state)
+            notes.append(f"{fast.n_fast} rows checked in DuckDB, {fast.n_slow} row by row")
+        else:
+            reading = readers.read(family.name, src, ctx)
         fmt = reading.format
         for batch in reading.batches:
             if not len(batch):
@@ -509,6 +524,14 @@ def ingest_file(
                     writer = pq.ParquetWriter(tmp_raw, schema)
                 writer.write_table(_raw_table(split.accepted, schema, lineage))
                 accepted_n += len(split.accepted)
+        if fast is not None and status == "loaded" and fast.n_fast:
+            for table in fast.accepted(schema, lineage):
+                if writer is None:
+                    tmp_raw.parent.mkdir(parents=True, exist_ok=True)
+                    writer = pq.ParquetWriter(tmp_raw, schema)
+                writer.write_table(table)
+                received += table.num_rows
+                accepted_n += table.num_rows
         if received == 0 and status == "loaded":
             status, error = "empty", f"{src.name}: no data rows (only a header, or nothing at all)"
     except UnreadableFile as exc:
@@ -519,6 +542,8 @@ def ingest_file(
     finally:
         if writer is not None:
             writer.close()
+        if fast is not None:
+            fast.close()
     if reading is not None:
         notes += reading.notes
         if reading.unknown_columns:
@@ -533,7 +558,7 @@ def ingest_file(
             if reading is not None and reading.streamed:
                 points = bool(getattr(reading.state, "points", False))
                 accepted_n -= _finalize_streamed(family, tmp_raw, raw_dest, points, q, src.name)
-                tmp_raw.unlink()
+                tmp_raw.unlink(missing_ok=True)
             else:
                 tmp_raw.replace(raw_dest)
         else:  # a file-level failure after some rows were read: the whole file goes to quarantine
@@ -553,12 +578,21 @@ def ingest_file(
     if status == "loaded" and gate and accepted_n and raw_dest.exists():
         from sinkwatch import gates
 
-        frame, sampled = _gate_frame(family, raw_dest, accepted_n)
-        result = gates.validate_frame(family.name, frame, batch_id=f"{family.name}:{digest[:12]}")
+        t_gate = time.perf_counter()
+        batch_id = f"{family.name}:{digest[:12]}"
+        in_db = accepted_n > GATE_FULL_ROWS
+        if in_db:
+            result = gates.validate_parquet(family.name, raw_dest, batch_id, update_docs=False)
+        else:
+            result = gates.validate_frame(family.name, _gate_frame(family, raw_dest), batch_id,
+                                          update_docs=False)
         gate_suite, gate_passed = result.suite, result.passed
         gate_failed = result.n_failed_critical + result.n_failed_warning
-        if sampled:
-            notes.append(f"GX gate ran on a reproducible sample of {GATE_FULL_ROWS} rows")
+        if in_db:
+            notes.append("GX gate ran in the database (SQL over the batch's Parquet)")
+        GATE_TIMINGS.append({"family": family.name, "file": src.name, "rows": accepted_n,
+                             "engine": "sql" if in_db else "pandas",
+                             "seconds": round(time.perf_counter() - t_gate, 3)})
         if not result.passed:
             status = "rejected_by_gate"
             error = str(gates.GateFailed([result]))
@@ -669,6 +703,10 @@ def ingest_paths(
         )
         if row is not None:
             rows.append(row)
+    if any(r.gate_suite for r in rows):  # the batches' results, in the Data Docs once
+        from sinkwatch import gates
+
+        gates.build_data_docs()
     return rows
 
 

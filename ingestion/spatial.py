@@ -39,6 +39,18 @@ def area_mu(geom_wgs84) -> float:
     return projected.area / M2_PER_MU
 
 
+def areas_mu(geoms_wgs84) -> np.ndarray:
+    """Areas in mu of many WGS84 geometries at once (vectorised :func:`area_mu`)."""
+    tr = _to_equal_area()
+
+    def project(xy: np.ndarray) -> np.ndarray:
+        x, y = tr.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    projected = shapely.transform(np.asarray(geoms_wgs84, dtype=object), project)
+    return shapely.area(projected) / M2_PER_MU
+
+
 def load_counties(path: Path) -> tuple[list[str], list]:
     """County codes and shapely geometries of the DataV boundary file."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))

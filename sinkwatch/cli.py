@@ -168,7 +168,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from sinkwatch import pipeline
 
-    site = pipeline.run_all(args.run_id)
+    site = pipeline.run_all(args.run_id, full_refresh=args.full_refresh)
     print(f"published {paths().published}\ndashboard {site / 'index.html'}")
     return 0
 
@@ -226,8 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     ):
         sp = sub.add_parser(name, help=text)
         sp.add_argument("--run-id", default=None if name == "run" else "manual")
-        if name == "build":
-            sp.add_argument("--full-refresh", action="store_true")
+        if name in ("build", "run"):
+            sp.add_argument("--full-refresh", action="store_true",
+                            help="rebuild every incremental model from the whole raw layer")
         sp.set_defaults(func=func)
 
     sp = sub.add_parser("airflow", help="run the airflow CLI with the embedded settings")

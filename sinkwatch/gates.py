@@ -273,6 +273,7 @@ def _run_checkpoint(
     run_name: str,
     batch_parameters: dict[str, Any] | None = None,
     expectation_parameters: dict[str, Any] | None = None,
+    update_docs: bool = True,
 ) -> Any:
     gx = import_gx()
     from great_expectations.checkpoint import UpdateDataDocsAction
@@ -282,7 +283,8 @@ def _run_checkpoint(
         gx.Checkpoint(
             name=stage,
             validation_definitions=validation_definitions,
-            actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DATA_DOCS_SITE])],
+            actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DATA_DOCS_SITE])]
+            if update_docs else [],
             result_format="SUMMARY",
         )
     )
@@ -436,10 +438,13 @@ def _prepare_frame(family: str, df: pd.DataFrame) -> tuple[pd.DataFrame, dict[st
     return df, params
 
 
-def validate_frame(family: str, df: pd.DataFrame, batch_id: str) -> GateResult:
+def validate_frame(family: str, df: pd.DataFrame, batch_id: str, update_docs: bool = True
+                   ) -> GateResult:
     """Validate one received batch (the accepted rows of one uploaded file) of ``family``
     against ``raw__<family>``, through the ``raw`` checkpoint. Results and Data Docs are
-    written under ``$SINKWATCH_HOME/gx/``. Does not raise on failure: see :func:`raise_for`."""
+    written under ``$SINKWATCH_HOME/gx/`` (``update_docs=False``: results only; the caller
+    rebuilds the Data Docs once for many batches). Does not raise on failure: see
+    :func:`raise_for`."""
     if family not in FAMILIES:
         raise KeyError(f"unknown family {family!r}; known: {sorted(FAMILIES)}")
     gx = import_gx()
@@ -463,8 +468,51 @@ def validate_frame(family: str, df: pd.DataFrame, batch_id: str) -> GateResult:
             run_name=batch_id,
             batch_parameters={"dataframe": frame},
             expectation_parameters=params,
+            update_docs=update_docs,
         )
         (result,) = _gate_results(context, checkpoint_result, {suite_name: batch_id})
+    log.info("%s", result.summary())
+    return result
+
+
+def validate_parquet(family: str, parquet: Path, batch_id: str, update_docs: bool = True
+                     ) -> GateResult:
+    """Validate one received batch that the loader has written to ``parquet`` against
+    ``raw__<family>`` in the database: a GX SQL query asset over ``read_parquet`` on an in-memory
+    DuckDB, so that every row is checked and nothing is pulled into pandas (large files)."""
+    if family not in FAMILIES:
+        raise KeyError(f"unknown family {family!r}; known: {sorted(FAMILIES)}")
+    gx = import_gx()
+    suite_name = raw_suite_name(family)
+    today = _today()
+    params: dict[str, Any] = {TODAY_PARAMETER: today}
+    cols = ", ".join(f'"{c}"' for c in FAMILIES[family].column_names)
+    src = str(Path(parquet).resolve()).replace("'", "''")
+    query = f"select {cols} from read_parquet('{src}')"
+    if family == "fire_hotspots":  # the rule compares a timestamp with the end of today
+        params[TODAY_PARAMETER] = dt.datetime.combine(today, dt.time(23, 59, 59))
+        query = (f"select * replace (acq_date::timestamp as acq_date) "
+                 f"from read_parquet('{src}')")
+    with _LOCK:
+        _persist_duckdb_connections()
+        context = _context(gx_home())
+        datasource = context.data_sources.add_sql(
+            name="raw_parquet", connection_string="duckdb:///:memory:")
+        try:
+            asset = datasource.add_query_asset(name=family, query=query)
+            vd = context.validation_definitions.add(
+                gx.ValidationDefinition(
+                    name=suite_name,
+                    data=asset.add_batch_definition_whole_table(name="received_batch"),
+                    suite=context.suites.get(suite_name),
+                )
+            )
+            checkpoint_result = _run_checkpoint(
+                context, RAW_STAGE, [vd], run_name=batch_id, expectation_parameters=params,
+                update_docs=update_docs)
+            (result,) = _gate_results(context, checkpoint_result, {suite_name: batch_id})
+        finally:
+            _release_sql(datasource)
     log.info("%s", result.summary())
     return result
 

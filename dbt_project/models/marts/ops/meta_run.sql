@@ -10,7 +10,7 @@ with dates as (
 
 final as (
     select
-        '{{ var("run_id") }}' as run_id,
+        '{{ env_var("SINKWATCH_RUN_ID", var("run_id")) }}' as run_id,
         now()::timestamp as built_at,
         max(d) as data_as_of,
         '{{ var("gwp_vintage") }}' as gwp_vintage,
