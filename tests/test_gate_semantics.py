@@ -158,7 +158,9 @@ def _bad_uploads(p: Paths) -> None:
 
     def row(r, **over):
         d = {c: r[c] for c in header} | over
-        return [str(d[c]) for c in header]
+        # an optional field the raw layer holds as null is a blank cell in an upload
+        return ["" if d[c] is None or (isinstance(d[c], float) and d[c] != d[c]) else str(d[c])
+                for c in header]
 
     a21, a25 = t1.iloc[0], t1.iloc[1]
     b21 = t2.iloc[0]
