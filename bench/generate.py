@@ -98,30 +98,6 @@ def _csv(path: Path, columns: dict[str, pa.Array], append_to: _CsvOut | None = N
     return append_to
 
 
-def _vi_arrays(params: np.ndarray, north: np.ndarray, yr: int, doy: np.ndarray,
-               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """NDVI, EVI and pixel reliability for parcels x composites (the sample-data model)."""
-    n, m = len(params), len(doy)
-    winter = (doy <= 49) | (doy >= 337)
-    base, peak, pdoy, width = (params[:, k][:, None] for k in range(4))
-    amp = (peak - base) * sd.VI_YEAR[yr] * rng.normal(1.0, 0.03, (n, 1))
-    ndvi = base + amp * np.exp(-(((doy[None, :] - pdoy) / width) ** 2))
-    ndvi = ndvi + rng.normal(0.0, 0.012, (n, m))
-    u_snow, u_q = rng.random((n, m)), rng.random((n, m))
-    snow = winter[None, :] & (u_snow < np.where(north, 0.55, 0.35)[:, None])
-    cloud = ~snow & (u_q < 0.05)
-    marginal = ~snow & ~cloud & (u_q < 0.13)
-    quality = np.zeros((n, m), dtype=np.int8)
-    quality[marginal], quality[snow], quality[cloud] = 1, 2, 3
-    ndvi = np.where(snow, rng.uniform(-0.08, 0.06, (n, m)), ndvi)
-    ndvi = np.where(cloud, ndvi * rng.uniform(0.3, 0.8, (n, m)), ndvi)
-    ndvi = np.where(marginal, ndvi + rng.normal(0.0, 0.03, (n, m)), ndvi)
-    evi = ndvi * rng.uniform(0.52, 0.68, (n, m)) + rng.normal(0.0, 0.008, (n, m))
-    ndvi = np.round(np.clip(ndvi, -0.2, 1.0), 4) + 0.0
-    evi = np.round(np.clip(evi, -0.2, 1.0), 4) + 0.0
-    return ndvi, evi, quality
-
-
 def _fmt4(x: np.ndarray) -> pa.Array:
     """Four-decimal text, vectorised (``0.4123``, ``-0.0500``)."""
     return pa.array(np.char.mod("%.4f", x.ravel()))
@@ -144,7 +120,7 @@ def write_vegetation_indices(land: sd.Landscape, scale: BenchScale, seed: int, f
         for c0 in range(0, len(veg), VI_CHUNK_PARCELS):
             sl = slice(c0, c0 + VI_CHUNK_PARCELS)
             rng = np.random.default_rng([seed, 510, yr, c0])
-            ndvi, evi, q = _vi_arrays(params[sl], north[sl], yr, DOY, rng)
+            ndvi, evi, q = sd.vi_composites(params[sl], north[sl], yr, DOY, rng)
             k = len(doy)
             n = len(ids[sl])
             writer = _csv(full / "vegetation_indices" / f"mod13q1_ndvi_parcels_{yr}.csv", {

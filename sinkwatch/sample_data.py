@@ -1311,33 +1311,42 @@ def _vi_params(p: Parcel, rng: np.random.Generator) -> tuple[float, float, float
 VI_YEAR = {2021: 0.97, 2022: 1.00, 2023: 0.95, 2024: 1.02, 2025: 1.04}
 
 
+def vi_composites(params: np.ndarray, north: np.ndarray, yr: int, doy: np.ndarray,
+                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """NDVI, EVI and pixel reliability for parcels x composites of one year: the sample-data
+    model, also used by bench/generate.py at city scale."""
+    n, m = len(params), len(doy)
+    winter = (doy <= 49) | (doy >= 337)
+    base, peak, pdoy, width = (params[:, k][:, None] for k in range(4))
+    amp = (peak - base) * VI_YEAR[yr] * rng.normal(1.0, 0.03, (n, 1))
+    ndvi = base + amp * np.exp(-(((doy[None, :] - pdoy) / width) ** 2))
+    ndvi = ndvi + rng.normal(0.0, 0.012, (n, m))
+    u_snow, u_q = rng.random((n, m)), rng.random((n, m))
+    snow = winter[None, :] & (u_snow < np.where(north, 0.55, 0.35)[:, None])
+    cloud = ~snow & (u_q < 0.05)
+    marginal = ~snow & ~cloud & (u_q < 0.13)
+    quality = np.zeros((n, m), dtype=np.int8)
+    quality[marginal], quality[snow], quality[cloud] = 1, 2, 3
+    ndvi = np.where(snow, rng.uniform(-0.08, 0.06, (n, m)), ndvi)
+    ndvi = np.where(cloud, ndvi * rng.uniform(0.3, 0.8, (n, m)), ndvi)
+    ndvi = np.where(marginal, ndvi + rng.normal(0.0, 0.03, (n, m)), ndvi)
+    evi = ndvi * rng.uniform(0.52, 0.68, (n, m)) + rng.normal(0.0, 0.008, (n, m))
+    ndvi = np.round(np.clip(ndvi, -0.2, 1.0), 4) + 0.0
+    evi = np.round(np.clip(evi, -0.2, 1.0), 4) + 0.0
+    return ndvi, evi, quality
+
+
 def _write_vegetation_indices(land: Landscape, spec: ScaleSpec, rng: np.random.Generator,
                               out: Path) -> list[Path]:
     veg = land.select(lambda p: p.land_class in ("forest", "grassland", "wetland"))
     params = np.array([_vi_params(p, rng) for p in veg])
     north = np.array([p.county in ("150206", "150222", "150223") for p in veg])
     doy = np.arange(1, 354, 16)
-    winter = (doy <= 49) | (doy >= 337)
     n, m = len(veg), len(doy)
     ids = [p.parcel_id for p in veg]
     paths = []
     for yr in spec.ndvi_years:
-        base, peak, pdoy, width = (params[:, k][:, None] for k in range(4))
-        amp = (peak - base) * VI_YEAR[yr] * rng.normal(1.0, 0.03, (n, 1))
-        ndvi = base + amp * np.exp(-(((doy[None, :] - pdoy) / width) ** 2))
-        ndvi = ndvi + rng.normal(0.0, 0.012, (n, m))
-        u_snow, u_q = rng.random((n, m)), rng.random((n, m))
-        snow = winter[None, :] & (u_snow < np.where(north, 0.55, 0.35)[:, None])
-        cloud = ~snow & (u_q < 0.05)
-        marginal = ~snow & ~cloud & (u_q < 0.13)
-        quality = np.zeros((n, m), dtype=int)
-        quality[marginal], quality[snow], quality[cloud] = 1, 2, 3
-        ndvi = np.where(snow, rng.uniform(-0.08, 0.06, (n, m)), ndvi)
-        ndvi = np.where(cloud, ndvi * rng.uniform(0.3, 0.8, (n, m)), ndvi)
-        ndvi = np.where(marginal, ndvi + rng.normal(0.0, 0.03, (n, m)), ndvi)
-        evi = ndvi * rng.uniform(0.52, 0.68, (n, m)) + rng.normal(0.0, 0.008, (n, m))
-        ndvi = np.round(np.clip(ndvi, -0.2, 1.0), 4) + 0.0
-        evi = np.round(np.clip(evi, -0.2, 1.0), 4) + 0.0
+        ndvi, evi, quality = vi_composites(params, north, yr, doy, rng)
         dates = [(date(yr, 1, 1) + timedelta(days=int(d) - 1)).isoformat() for d in doy]
         rows = [(ids[i], dates[j], f"{ndvi[i, j]:.4f}", f"{evi[i, j]:.4f}", str(quality[i, j]))
                 for i in range(n) for j in range(m)]
