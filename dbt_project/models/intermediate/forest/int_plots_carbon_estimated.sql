@@ -26,6 +26,8 @@ plots as (
 ),
 
 live as (
+    -- sums in a fixed order (tree_id): float addition is not associative, and a plot density
+    -- rounded below may sit on a rounding tie, so any other order could flip its last digit
     select
         plot_id,
         inventory_year,
@@ -33,14 +35,14 @@ live as (
         count(*) filter (where biomass_route = 'allometry') as n_trees_allometry,
         count(*) filter (where biomass_route = 'volume_bcef') as n_trees_volume_bcef,
         count(*) filter (where biomass_route = 'proxy_allometry') as n_trees_proxy_allometry,
-        sum(carbon_kg) filter (where biomass_route = 'volume_bcef') as carbon_volume_bcef_kg,
-        sum(carbon_kg) filter (where biomass_route = 'proxy_allometry') as carbon_proxy_allometry_kg,
-        sum(bcef_s_u95_carbon_kg) as bcef_s_u95_carbon_kg,
-        sum(root_shoot_u95_carbon_kg) as root_shoot_u95_carbon_kg,
-        sum(agb_kg) as agb_kg,
-        sum(bgb_kg) as bgb_kg,
-        sum(stem_volume_m3) as stem_volume_m3,
-        sum(carbon_kg) as carbon_kg,
+        sum(carbon_kg order by tree_id) filter (where biomass_route = 'volume_bcef') as carbon_volume_bcef_kg,
+        sum(carbon_kg order by tree_id) filter (where biomass_route = 'proxy_allometry') as carbon_proxy_allometry_kg,
+        sum(bcef_s_u95_carbon_kg order by tree_id) as bcef_s_u95_carbon_kg,
+        sum(root_shoot_u95_carbon_kg order by tree_id) as root_shoot_u95_carbon_kg,
+        sum(agb_kg order by tree_id) as agb_kg,
+        sum(bgb_kg order by tree_id) as bgb_kg,
+        sum(stem_volume_m3 order by tree_id) as stem_volume_m3,
+        sum(carbon_kg order by tree_id) as carbon_kg,
     from live_trees
     group by plot_id, inventory_year
 ),
