@@ -23,7 +23,7 @@ $(UV):
 
 # The venv is (re)synced from the lock file whenever pyproject.toml or uv.lock change.
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked --python $(PYTHON)
+	$(UV) sync --locked --compile-bytecode --python $(PYTHON)
 	touch $@
 
 venv: $(VENV)/.synced
