@@ -104,13 +104,19 @@ def _clone(src: Path, dest: Path) -> str:
     return how
 
 
-def build(run_id: str, full_refresh: bool = False, p: Paths | None = None) -> Path:
+def build(run_id: str, full_refresh: bool = False, p: Paths | None = None,
+          unit_tests: bool | None = None) -> Path:
     """``dbt build`` (seeds, models, tests) into a run-specific DuckDB file.
 
     The build starts from a copy of the last published warehouse, so that the incremental models
     (the large facts) only read the partitions that new files touched; the published file itself
     is never written. ``full_refresh`` (or no published warehouse yet) starts from an empty file
-    and rebuilds everything (``dbt build --full-refresh``)."""
+    and rebuilds everything (``dbt build --full-refresh``).
+
+    dbt unit tests check the SQL, not the data: they run on a full refresh (the first build, or
+    after a change of code or factors) and in ``make test``, and are left out of incremental
+    nightly builds (``unit_tests=None``, dbt's own advice for production runs); ``True`` or
+    ``False`` forces them in or out."""
     p = (p or paths()).ensure()
     from ingestion.loader import ensure_empty_partitions
 
@@ -130,6 +136,8 @@ def build(run_id: str, full_refresh: bool = False, p: Paths | None = None) -> Pa
         args = ["build"]
         if full_refresh or start == "empty":
             args.append("--full-refresh")
+        if not (("--full-refresh" in args) if unit_tests is None else unit_tests):
+            args += ["--exclude-resource-type", "unit_test"]
         out = run_dbt(args, work, p, run_id)
         os.replace(work, db)
         summary = [line for line in out.splitlines() if "Done. PASS=" in line]

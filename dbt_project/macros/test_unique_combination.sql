@@ -1,7 +1,14 @@
-{#- Generic test: the combination of `columns` is unique (dbt_utils is not installable offline). -#}
-{% test unique_combination(model, columns) %}
+{#- Generic test: the combination of `columns` is unique (dbt_utils is not installable offline).
+    `rebuilt_only`: test only the rows this dbt invocation built (column built_invocation_id of
+    an incremental model; every row on a full refresh). Rendered when the test runs, so the id is
+    this run's (a `where` config is rendered at parse time, and partial parsing would keep an old
+    id). -#}
+{% test unique_combination(model, columns, rebuilt_only=false) %}
 select {{ columns | join(', ') }}, count(*) as n_rows
 from {{ model }}
+{%- if rebuilt_only %}
+where built_invocation_id = '{{ invocation_id }}'
+{%- endif %}
 group by {{ columns | join(', ') }}
 having count(*) > 1
 {% endtest %}

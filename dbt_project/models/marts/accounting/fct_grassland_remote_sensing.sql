@@ -11,10 +11,6 @@ with parcels as (
     select * from {{ ref('stg_survey__parcels') }}
 ),
 
-indices as (
-    select * from {{ ref('stg_rs__vegetation_indices') }}
-    where is_good_quality and month(composite_date) in (7, 8)
-),
 
 models as (
     select * from {{ ref('fct_grassland_agb_models') }}
@@ -22,9 +18,8 @@ models as (
 ),
 
 peak as (
-    select parcel_id, composite_year as year, max(ndvi) as peak_ndvi
-    from indices
-    group by parcel_id, composite_year
+    select parcel_id, composite_year as year, peak_ndvi
+    from {{ ref('int_parcel_peak_ndvi') }}
 ),
 
 ranked as (

@@ -1,7 +1,17 @@
 -- Share of snow- or cloud-flagged composites per parcel and season, and the newest composite,
 -- for the gate (a season full of cloud gives no usable NDVI).
+-- Incremental by composite_year: a nightly run recomputes only the years whose composites it
+-- (re)built in stg_rs__vegetation_indices (macro rebuilt_filter); full refresh recomputes all.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='composite_year',
+    on_schema_change='fail',
+) }}
+
 with vi as (
     select * from {{ ref('stg_rs__vegetation_indices') }}
+    where {{ rebuilt_filter('composite_year', ref('stg_rs__vegetation_indices')) }}
 ),
 
 seasons as (

@@ -67,9 +67,21 @@ with source as (
     {%- endif %}
 ),
 
-latest as (
-    select *
+-- composite dates delivered by more than one (not superseded) file: only their rows need the
+-- newest-row-per-parcel window; every other date passes straight through (at city scale the
+-- window over all rows was most of the build)
+shared_dates as (
+    select composite_date
     from source
+    group by composite_date
+    having count(distinct _source_sha256) > 1
+),
+
+latest as (
+    select * from source anti join shared_dates using (composite_date)
+    union all
+    select *
+    from (select * from source semi join shared_dates using (composite_date))
     qualify row_number() over (
         partition by parcel_id, composite_date order by _ingested_at desc, _source_row desc
     ) = 1
@@ -86,6 +98,9 @@ final as (
         quality = 0 as is_good_quality,
         _source_file as source_file,
         _source_sha256 as source_sha256,
+        -- which dbt invocation built the row: the incremental models downstream rebuild the
+        -- partitions this run touched (rows of other partitions keep their older id)
+        '{{ invocation_id }}' as built_invocation_id,
     from latest
 )
 
