@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import shapely
@@ -29,7 +30,7 @@ from shapely import wkt as shapely_wkt
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from dashboards.core import FONT_STACK, base_layout, isnull
+from dashboards.core import FONT_STACK, Fig, base_layout, isnull
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,14 @@ class Region:
     colour: str | None = None  # fixed colour instead of the scale
 
 
+def _coords(values: Sequence[float | None]) -> np.ndarray:
+    """Polygon coordinates as a float32 array (None, the break between rings, becomes NaN, which
+    plotly.js also draws as a gap). plotly validates a Python list element by element (most of
+    the dashboard's time at city scale) and writes a numpy array as one typed array; float32
+    keeps ~1e-5 degrees (about 1 m) at Baotou's longitudes, finer than the shapes' rounding."""
+    return np.asarray(values, dtype=np.float64).astype(np.float32)
+
+
 def map_figure(
     *,
     outlines: Sequence[Shape],
@@ -185,13 +194,15 @@ def map_figure(
     focus: Sequence[Shape] | None = None,
     outline_labels: dict[str, str] | None = None,
     tickformat: str = ",.0f",
-) -> go.Figure:
+) -> Fig:
     """County outlines (grey), filled regions coloured on ``scale`` and optional point layers."""
     scale = scale or SINK_SCALE
-    fig = go.Figure()
+    # traces collected, one figure made at the end (dashboards.core.Fig)
+    traces: list[go.Scatter] = []
     for s in outlines:
-        fig.add_trace(go.Scatter(
-            x=s.lons, y=s.lats, mode="lines", fill="toself", fillcolor="rgba(236,240,234,0.55)",
+        traces.append(go.Scatter(
+            x=_coords(s.lons), y=_coords(s.lats), mode="lines", fill="toself",
+            fillcolor="rgba(236,240,234,0.55)",
             line={"color": "#8a9a8c", "width": 1}, hoverinfo="skip", showlegend=False,
         ))
     vals = [r.value for r in regions if r.value is not None and r.colour is None]
@@ -213,12 +224,12 @@ def map_figure(
         xs.extend(r.shape.lons)
         ys.extend(r.shape.lats)
     for fill, (xs, ys) in by_fill.items():
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill,
+        traces.append(go.Scatter(
+            x=_coords(xs), y=_coords(ys), mode="lines", fill="toself", fillcolor=fill,
             line={"color": "#34495e", "width": 0.8}, hoverinfo="skip", showlegend=False,
         ))
     if regions:
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=[r.shape.cx for r in regions], y=[r.shape.cy for r in regions],
             mode="markers+text" if any(r.text for r in regions) else "markers",
             text=[r.text for r in regions], textposition="top center",
@@ -230,7 +241,7 @@ def map_figure(
         ))
     if vals:
         # invisible point that carries the colour bar
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=[regions[0].shape.cx], y=[regions[0].shape.cy], mode="markers", hoverinfo="skip",
             showlegend=False,
             marker={"size": 0.1, "opacity": 0, "color": [lo], "cmin": lo, "cmax": hi,
@@ -241,13 +252,13 @@ def map_figure(
         ))
     if outline_labels:
         sel = [s for s in outlines if outline_labels.get(s.key)]
-        fig.add_trace(go.Scatter(
+        traces.append(go.Scatter(
             x=[s.cx for s in sel], y=[s.cy for s in sel], mode="text",
             text=[outline_labels[s.key] for s in sel], hoverinfo="skip", showlegend=False,
             textfont={"size": 11, "color": "#52606d", "family": FONT_STACK},
         ))
     for p in points:
-        fig.add_trace(p)
+        traces.append(p)
 
     shown = list(focus) if focus else list(outlines) or [r.shape for r in regions]
     if shown:
@@ -260,7 +271,7 @@ def map_figure(
     padx, pady = (x1 - x0) * 0.04 + 0.01, (y1 - y0) * 0.04 + 0.01
     lat0 = (y0 + y1) / 2
     axis = {"visible": False, "showgrid": False, "zeroline": False}
-    fig.update_layout(**base_layout(
+    return Fig(traces, base_layout(
         height,
         margin={"l": 4, "r": 4, "t": 30, "b": 4},
         xaxis={**axis, "range": [x0 - padx, x1 + padx]},
@@ -269,7 +280,6 @@ def map_figure(
         plot_bgcolor="#ffffff",
         dragmode="pan",
     ))
-    return fig
 
 
 def clean(values: Iterable[Any]) -> list[float | None]:

@@ -16,6 +16,7 @@ from dashboards.core import (
     OUTSIDE_ZH,
     WAN_MU,
     Col,
+    Fig,
     Figure,
     Marts,
     Table,
@@ -278,9 +279,9 @@ def zone_figure(year: int | None, records: list[dict[str, Any]]) -> Figure:
     if not rows:
         return Figure("zones", title_zh, title_en, sources, None, None)
 
-    def build(lang: str) -> go.Figure:
+    def build(lang: str) -> Fig:
         zh = lang == "zh"
-        fig = go.Figure()
+        fig = Fig()
         order = [r["zone_id"] for r in rows]
         label = {
             r["zone_id"]: (f"{r['name_zh']}" if zh else f"{r['name_en']}")
@@ -327,10 +328,10 @@ def city_figure(classes: list[str], records: list[dict[str, Any]]) -> Figure:
         return Figure("city", title_zh, title_en, sources, None, None)
     has_band = any(r.get("net_low") is not None for r in records)
 
-    def build(lang: str) -> go.Figure:
+    def build(lang: str) -> Fig:
         zh = lang == "zh"
         years = [str(r["year"]) for r in records]
-        fig = go.Figure()
+        fig = Fig()
         for c in classes:
             czh, cen, colour = _land(c)
             fig.add_trace(go.Bar(

@@ -10,6 +10,7 @@ from dashboards import geo
 from dashboards.core import (
     WAN_MU,
     Col,
+    Fig,
     Figure,
     Kpi,
     Marts,
@@ -75,7 +76,7 @@ def demo_figure(src: str | None, recs: list[dict[str, Any]]) -> Figure:
     years = sorted({r["year"] for r in recs if r["year"]})
     cell = {(r["county_code"], r["year"]): r for r in recs}
 
-    def build(lang: str) -> go.Figure:
+    def build(lang: str) -> Fig:
         zh = lang == "zh"
         name = {r["county_code"]: r["county_zh"] if zh else r["county_en"] for r in recs}
         z, text, hover = [], [], []
@@ -95,7 +96,7 @@ def demo_figure(src: str | None, recs: list[dict[str, Any]]) -> Figure:
             z.append(zr)
             text.append(tr)
             hover.append(hr)
-        fig = go.Figure(go.Heatmap(
+        fig = Fig(go.Heatmap(
             x=[str(y) for y in years], y=[name[c] for c in counties], z=z, text=text,
             customdata=hover, texttemplate="%{text}", textfont={"size": 12},
             colorscale=[[0, "#f6d5b8"], [0.5, "#f6d5b8"], [0.5, "#cfe8cf"], [1, "#cfe8cf"]],
@@ -179,9 +180,9 @@ def share_figure(ind: list[tuple[str, str, str]], recs: list[dict[str, Any]],
     if not ind or not recs:
         return Figure("shares", title_zh, title_en, sources or ["dim_counties"], None, None)
 
-    def build(lang: str) -> go.Figure:
+    def build(lang: str) -> Fig:
         zh = lang == "zh"
-        fig = go.Figure()
+        fig = Fig()
         ylab = [zh_ if zh else en for _, zh_, en in ind]
         for i, r in enumerate(recs):
             fig.add_trace(go.Bar(
@@ -232,7 +233,7 @@ def county_map(marts: Marts) -> Figure:
     net = sink[sink["year"] == y].groupby("county_code")["net_sink_co2e_t"].sum()
     cz, ce = county_names(marts.get("dim_counties"))
 
-    def build(lang: str) -> go.Figure:
+    def build(lang: str) -> Fig:
         zh = lang == "zh"
         regions = []
         for code, s in shapes.items():

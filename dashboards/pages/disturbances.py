@@ -11,6 +11,7 @@ from dashboards import geo
 from dashboards.core import (
     WAN_MU,
     Col,
+    Fig,
     Figure,
     Kpi,
     Marts,
@@ -95,7 +96,7 @@ def fire_map(hsrc: str | None, hs: pd.DataFrame, fsrc: str | None, fr: pd.DataFr
     years = sorted(int(y) for y in hs["year"].dropna().unique()) if not hs.empty else []
     cz, ce = county_names(marts.get("dim_counties"))
 
-    def build(lang: str) -> go.Figure:
+    def build(lang: str) -> Fig:
         zh = lang == "zh"
         pts = []
         for i, y in enumerate(years):
@@ -153,9 +154,9 @@ def pest_figure(src: str | None, df: pd.DataFrame) -> Figure:
     g = df.groupby(["pest", sev] if sev else ["pest"])[area].sum().reset_index()
     pests_ = g.groupby("pest")[area].sum().sort_values(ascending=False).index.tolist()
 
-    def build(lang: str) -> go.Figure:
+    def build(lang: str) -> Fig:
         zh = lang == "zh"
-        fig = go.Figure()
+        fig = Fig()
         for key, (szh, sen, colour) in SEVERITY.items():
             sel = g[g[sev] == key] if sev else g
             fig.add_trace(go.Bar(
@@ -259,9 +260,9 @@ def losses(marts: Marts) -> tuple[Figure, Table | None]:
         return Figure("losses", title_zh, title_en, [name], None, None), None
     g = df.groupby(["year", cause])[val].sum().reset_index()
 
-    def build(lang: str) -> go.Figure:
+    def build(lang: str) -> Fig:
         zh = lang == "zh"
-        fig = go.Figure()
+        fig = Fig()
         for c in sorted(g[cause].dropna().unique()):
             sel = g[g[cause] == c]
             fig.add_trace(go.Bar(x=[str(int(y)) for y in sel["year"]], y=sel[val],

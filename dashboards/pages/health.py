@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from dashboards.core import (
     Col,
+    Fig,
     Figure,
     Kpi,
     Marts,
@@ -245,10 +246,10 @@ def rows_figure(marts: Marts) -> Figure:
         return Figure("rows", title_zh, title_en, ["ops_ingestion_manifest"], None, None)
     g = man.groupby("family")[["rows_accepted", "rows_quarantined"]].sum().reset_index()
 
-    def build(lang: str) -> go.Figure:
+    def build(lang: str) -> Fig:
         zh = lang == "zh"
         names = [_fam(f)[0 if zh else 1] for f in g["family"]]
-        fig = go.Figure([
+        fig = Fig([
             go.Bar(y=names, x=g["rows_accepted"], orientation="h", name="接受" if zh else
                    "Accepted", marker={"color": "#2e7d32"},
                    hovertemplate="%{y}: %{x:,} <extra></extra>"),
@@ -273,12 +274,12 @@ def gate_figure(sources: list[str], recs: list[dict[str, Any]]) -> Figure:
     if not rows:
         return Figure("gates", title_zh, title_en, sources or ["ops_run_history"], None, None)
 
-    def build(lang: str) -> go.Figure:
+    def build(lang: str) -> Fig:
         zh = lang == "zh"
         y = [r["suite"] for r in rows]
         ok = [(r["evaluated"] or 0) - (r["failed_critical"] or 0) - (r["failed_warning"] or 0)
               for r in rows]
-        fig = go.Figure([
+        fig = Fig([
             go.Bar(y=y, x=ok, orientation="h", name="满足" if zh else "Met",
                    marker={"color": "#2e7d32"}),
             go.Bar(y=y, x=[r["failed_warning"] or 0 for r in rows], orientation="h",

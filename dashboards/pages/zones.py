@@ -12,6 +12,7 @@ from dashboards import geo
 from dashboards.core import (
     WAN_MU,
     Col,
+    Fig,
     Figure,
     Kpi,
     Marts,
@@ -63,7 +64,7 @@ def zone_map(marts: Marts, year: int | None, rows: list[dict[str, Any]]) -> Figu
     zinfo = {} if zones.empty else {str(r["zone_id"]): r for r in zones.to_dict("records")}
     cz, ce = county_names(marts.get("dim_counties"))
 
-    def build(lang: str) -> go.Figure:
+    def build(lang: str) -> Fig:
         zh = lang == "zh"
         regions = []
         for zid, s in sorted(shapes.items()):
@@ -116,10 +117,10 @@ def trend_figure(zone_id: str, recs: list[dict[str, Any]]) -> Figure:
     if not any(r["net"] is not None for r in recs):
         return Figure(f"trend-{zone_id}", title_zh, title_en, ["fct_annual_sink"], None, None)
 
-    def build(lang: str) -> go.Figure:
+    def build(lang: str) -> Fig:
         zh = lang == "zh"
         years = [str(r["year"]) for r in recs]
-        fig = go.Figure()
+        fig = Fig()
         fig.add_trace(go.Bar(x=years, y=[r["removals"] for r in recs],
                              name="清除量" if zh else "Removals", marker={"color": "#5aa469"},
                              hovertemplate="%{x}: %{y:,.0f} t CO₂e<extra></extra>"))
@@ -157,9 +158,9 @@ def losses_figure(marts: Marts, zone_id: str) -> tuple[Figure, Table | None]:
     causes = sorted(agg[cause].dropna().unique().tolist())
     years = sorted(agg["year"].dropna().astype(int).unique().tolist())
 
-    def build(lang: str) -> go.Figure:
+    def build(lang: str) -> Fig:
         zh = lang == "zh"
-        fig = go.Figure()
+        fig = Fig()
         for c in causes:
             sel = agg[agg[cause] == c]
             fig.add_trace(go.Bar(x=[str(int(y)) for y in sel["year"]], y=sel[val],
@@ -231,7 +232,7 @@ def zone_locator(marts: Marts, zone_id: str, land_class: Any) -> Figure | None:
     _, _, colour = land(land_class)
     focus = list(shapes.values())
 
-    def build(lang: str) -> go.Figure:
+    def build(lang: str) -> Fig:
         zh = lang == "zh"
         regions = [geo.Region(s, None, pid, "", colour=colour) for pid, s in shapes.items()]
         cz, ce = county_names(marts.get("dim_counties"))
