@@ -39,6 +39,32 @@ def _source(path: Path) -> tuple[str, str]:
     return str(path), {".gpkg": "gpkg", ".json": "geojson"}.get(suffix, suffix.lstrip("."))
 
 
+def _text(v: object) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _as_text(col: pd.Series) -> list[str]:
+    """An attribute column as the text the validators read: "" for a missing value, whole
+    floats without ".0" (an integer field with gaps comes back as float), str() otherwise.
+    Column by column: the same values as :func:`_text` on every cell, without a Python call per
+    cell where the column's type allows."""
+    values = col.to_numpy(dtype=object, na_value=None)
+    if pd.api.types.is_float_dtype(col.dtype):
+        f = col.to_numpy(dtype=float, na_value=np.nan)
+        whole = np.isfinite(f) & (np.mod(f, 1.0) == 0)
+        out = np.array([str(v) for v in values], dtype=object)
+        out[np.isnan(f)] = ""
+        out[whole] = [str(int(v)) for v in f[whole]]
+        return list(out)
+    if pd.api.types.is_integer_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        return ["" if v is None else str(v) for v in values]
+    return [v if type(v) is str else _text(v) for v in values]
+
+
 def read(path: Path) -> tuple[pd.DataFrame, str, list[str]]:
     import pyogrio
 
@@ -46,7 +72,8 @@ def read(path: Path) -> tuple[pd.DataFrame, str, list[str]]:
         raise EmptyFile(f"{path.name}: the file is empty (0 bytes)")
     src, fmt = _source(path)
     try:
-        gdf = pyogrio.read_dataframe(src)
+        # through Arrow: GDAL hands over whole columns (~2x faster at city scale)
+        gdf = pyogrio.read_dataframe(src, use_arrow=True)
     except Exception as exc:  # GDAL raises several classes
         raise UnreadableFile(f"{path.name}: cannot read as {fmt}: {exc}") from exc
     notes = []
@@ -67,16 +94,8 @@ def read(path: Path) -> tuple[pd.DataFrame, str, list[str]]:
     for c in attrs.columns:
         if pd.api.types.is_datetime64_any_dtype(attrs[c]):
             attrs[c] = attrs[c].dt.strftime("%Y-%m-%d")
-    text = attrs.astype(object).map(
-        lambda v: (
-            ""
-            if v is None or (isinstance(v, float) and pd.isna(v))
-            else str(int(v))
-            if isinstance(v, float) and v.is_integer()
-            else str(v)
-        )
-    )
-    text = text.astype("string")
+    text = pd.DataFrame({c: _as_text(attrs[c]) for c in attrs.columns}, index=attrs.index,
+                        dtype="string")
     text.insert(0, "_source_row", pd.array(range(1, len(text) + 1), dtype="int64"))
     frame, unknown, conv = headers.apply(FAMILY, text)
     notes += conv
