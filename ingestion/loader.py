@@ -524,7 +524,13 @@ def ingest_file(
                     writer = pq.ParquetWriter(tmp_raw, schema)
                 writer.write_table(_raw_table(split.accepted, schema, lineage))
                 accepted_n += len(split.accepted)
-        if fast is not None and status == "loaded" and fast.n_fast:
+        if fast is not None and status == "loaded" and fast.n_fast and writer is None \
+                and not fast.n_slow:  # every row clean: DuckDB writes the raw file itself
+            tmp_raw.parent.mkdir(parents=True, exist_ok=True)
+            n = fast.copy_accepted(tmp_raw, schema, lineage)
+            received += n
+            accepted_n += n
+        elif fast is not None and status == "loaded" and fast.n_fast:
             for table in fast.accepted(schema, lineage):
                 if writer is None:
                     tmp_raw.parent.mkdir(parents=True, exist_ok=True)
