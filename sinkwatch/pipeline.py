@@ -104,6 +104,111 @@ def _clone(src: Path, dest: Path) -> str:
     return how
 
 
+#: Where a build records what it was built from (published with the warehouse).
+INPUTS_TABLE = "_sinkwatch.build_inputs"
+#: Models rebuilt by every incremental build: the run's own bookkeeping (ops marts on the
+#: manifest and quarantine, meta_run with the run id and build time).
+EVERY_RUN = "tag:every_run+"
+
+
+def _code_fingerprint() -> str:
+    """sha256 over the dbt project's files (models, macros, seeds, tests, project and profile):
+    any change of code, factors or configuration makes the next build a whole one."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for f in sorted(DBT_PROJECT_DIR.rglob("*")):
+        rel = f.relative_to(DBT_PROJECT_DIR)
+        if not f.is_file() or rel.parts[0] in ("target", "logs", "dbt_packages") \
+                or rel.name.startswith("."):
+            continue
+        h.update(str(rel).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _family_sources() -> dict[str, str]:
+    """Raw family -> its dbt source (``source:<source>.<table>``), from the sources files."""
+    import yaml
+
+    out = {}
+    for f in sorted((DBT_PROJECT_DIR / "models").rglob("_*sources.yml")):
+        for src in (yaml.safe_load(f.read_text()) or {}).get("sources", []):
+            if src["name"] == "ops":
+                continue
+            for t in src.get("tables", []):
+                out[t["name"]] = f"source:{src['name']}.{t['name']}"
+    return out
+
+
+def build_inputs(p: Paths) -> dict[str, str]:
+    """What a build reads, as fingerprints: per raw family, sha256 over its manifest rows (every
+    received file with its status and what superseded it), and the dbt code (``__code__``)."""
+    import hashlib
+
+    import duckdb
+
+    out = {"__code__": _code_fingerprint()}
+    files = sorted(str(f) for f in p.manifest.glob("*/*.parquet"))
+    if files:
+        con = duckdb.connect()
+        try:
+            rows = con.execute(
+                "select family, sha256, status, coalesce(superseded_by, '') "
+                "from read_parquet(?, union_by_name = true) order by all", [files]).fetchall()
+        finally:
+            con.close()
+        per: dict[str, list[str]] = {}
+        for fam, sha, status, sup in rows:
+            per.setdefault(fam, []).append(f"{sha}|{status}|{sup}")
+        for fam, items in per.items():
+            out[fam] = hashlib.sha256("\n".join(items).encode()).hexdigest()
+    return out
+
+
+def _published_inputs(published: Path) -> dict[str, str] | None:
+    import duckdb
+
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        return dict(con.execute(f"select input, fingerprint from {INPUTS_TABLE}").fetchall())
+    except duckdb.Error:
+        return None  # published before builds recorded their inputs
+    finally:
+        con.close()
+
+
+def selection(current: dict[str, str], published: dict[str, str] | None) -> list[str] | None:
+    """The ``--select`` of an incremental build: the models downstream of the raw families whose
+    files changed since the published build, and the run's bookkeeping. None (build every
+    node) when the published build's inputs are unknown or the dbt code changed."""
+    if published is None or published.get("__code__") != current["__code__"]:
+        return None
+    sources = _family_sources()
+    changed = sorted(f for f in set(current) | set(published)
+                     if f != "__code__" and current.get(f) != published.get(f))
+    unknown = [f for f in changed if f not in sources]
+    if unknown:
+        return None
+    return [f"{sources[f]}+" for f in changed] + [EVERY_RUN]
+
+
+def _record_inputs(db: Path, inputs: dict[str, str], selected: list[str] | None) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("create schema if not exists _sinkwatch")
+        con.execute(f"create or replace table {INPUTS_TABLE} (input varchar primary key, "
+                    "fingerprint varchar)")
+        con.executemany(f"insert into {INPUTS_TABLE} values (?, ?)", sorted(inputs.items()))
+        con.execute(f"comment on table {INPUTS_TABLE} is 'What this build was made from: per raw "
+                    "family a sha256 over its manifest rows, and the dbt code (__code__). The "
+                    "next incremental build rebuilds only the models downstream of families "
+                    "whose fingerprint changed (sinkwatch.pipeline.selection).'")
+    finally:
+        con.close()
+
+
 def build(run_id: str, full_refresh: bool = False, p: Paths | None = None,
           unit_tests: bool | None = None) -> Path:
     """``dbt build`` (seeds, models, tests) into a run-specific DuckDB file.
@@ -111,7 +216,10 @@ def build(run_id: str, full_refresh: bool = False, p: Paths | None = None,
     The build starts from a copy of the last published warehouse, so that the incremental models
     (the large facts) only read the partitions that new files touched; the published file itself
     is never written. ``full_refresh`` (or no published warehouse yet) starts from an empty file
-    and rebuilds everything (``dbt build --full-refresh``).
+    and rebuilds everything (``dbt build --full-refresh``). An incremental build selects the
+    models downstream of the raw families that changed since the published build (and the run's
+    bookkeeping); the others are already in the copy, built from the same inputs by the same
+    code (:func:`selection`; any change of the dbt project builds every node).
 
     dbt unit tests check the SQL, not the data: they run on a full refresh (the first build, or
     after a change of code or factors) and in ``make test``, and are left out of incremental
@@ -131,17 +239,25 @@ def build(run_id: str, full_refresh: bool = False, p: Paths | None = None,
             for f in (stale, stale.with_name(stale.name + ".wal")):
                 f.unlink(missing_ok=True)
         start = "empty"
+        inputs = build_inputs(p)
+        selected = None
         if not full_refresh and p.published.exists():
+            selected = selection(inputs, _published_inputs(p.published))
             start = f"{_clone(p.published, work)} of {p.published.name}"
         args = ["build"]
         if full_refresh or start == "empty":
             args.append("--full-refresh")
+        elif selected is not None:
+            args += ["--select", *selected]
         if not (("--full-refresh" in args) if unit_tests is None else unit_tests):
             args += ["--exclude-resource-type", "unit_test"]
         out = run_dbt(args, work, p, run_id)
+        _record_inputs(work, inputs, selected)
         os.replace(work, db)
         summary = [line for line in out.splitlines() if "Done. PASS=" in line]
         mode = "full refresh" if "--full-refresh" in args else f"incremental from {start}"
+        if selected is not None:
+            mode += " (selected: " + " ".join(selected) + ")"
         rec.detail = f"{mode}; " + (summary[-1].split("]: ")[-1].strip() if summary else "")
         rec.rows_out = _mart_rows(db)
         log.info("dbt build done (%s)", rec.detail or "(no summary)")
