@@ -1,9 +1,21 @@
-"""Reference data one ingestion run checks rows against, loaded once per run and lazily: the
-county boundaries, the latest raw parcels layer (ids and polygons), and the species code list."""
+"""Reference data one ingestion run checks rows against, loaded lazily: the county boundaries,
+the latest raw parcels layer (ids and polygons), and the species code list.
+
+The parcels layer (200,000 WKT polygons at city scale: several seconds to read and parse) and
+the county boundaries are cached for the process, so that the families of one run (and the
+Contexts of successive runs) do not load them again. The parcels cache is keyed by the exact
+list of raw parcels Parquet files (their names are content hashes) with their size and mtime:
+a newly ingested parcels file changes the key, and the next Context reads the new layer. The
+cached lists are the same objects from Context to Context, so that the STRtree cache of
+:mod:`ingestion.spatial` (keyed by the identity of the geometry list) is reused too. Callers
+must not mutate them.
+"""
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -13,6 +25,84 @@ from ingestion import spatial
 from ingestion.validate import Refs, load_species
 from sinkwatch.config import BOUNDARIES_GEOJSON, Paths
 
+#: (path, size, mtime_ns) of every raw parcels file, sorted by path.
+FilesKey = tuple[tuple[str, int, int], ...]
+
+_LOCK = threading.Lock()
+#: The last loaded parcels layer, and the last loaded list of parcel ids: (key, value). One of
+#: each: an older layer is of no further use once a new parcels file has been ingested.
+_PARCELS: dict[str, tuple[FilesKey, object]] = {}
+_COUNTIES: dict[tuple[str, int, int], tuple[list[str], list]] = {}
+
+
+def _files_key(files: list[Path]) -> FilesKey:
+    key = []
+    for f in files:
+        try:
+            st = f.stat()
+        except FileNotFoundError:  # removed since the listing (a file rejected by its gate)
+            continue
+        key.append((str(f), st.st_size, st.st_mtime_ns))
+    return tuple(key)
+
+
+def load_parcels(files: list[str]) -> tuple[list[str], list]:
+    """Latest geometry per parcel id in ``files`` (ids sorted), geometries parsed by shapely."""
+    import shapely
+
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "select parcel_id, geometry_wkt from read_parquet(?, union_by_name = true) "
+            "qualify row_number() over (partition by parcel_id order by survey_year desc, "
+            "_ingested_at desc) = 1 order by parcel_id",
+            [files],
+        ).fetchall()
+    finally:
+        con.close()
+    return [r[0] for r in rows], list(shapely.from_wkt([r[1] for r in rows]))
+
+
+def load_parcel_ids(files: list[str]) -> list[str]:
+    """Distinct parcel ids in ``files`` (sorted), without the geometries."""
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "select distinct parcel_id from read_parquet(?, union_by_name = true) "
+            "order by parcel_id", [files]).fetchall()
+    finally:
+        con.close()
+    return [r[0] for r in rows]
+
+
+def _cached(kind: str, key: FilesKey, load):
+    with _LOCK:
+        hit = _PARCELS.get(kind)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        value = load([k[0] for k in key])
+        _PARCELS[kind] = (key, value)
+        return value
+
+
+def counties(path: Path = BOUNDARIES_GEOJSON) -> tuple[list[str], list]:
+    """County codes and geometries of the boundary file, loaded once per process (per file
+    version)."""
+    st = Path(path).stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    with _LOCK:
+        hit = _COUNTIES.get(key)
+        if hit is None:
+            hit = _COUNTIES[key] = spatial.load_counties(Path(path))
+        return hit
+
+
+def clear_cache() -> None:
+    """Forget the process-level reference data (the next Context reloads it)."""
+    with _LOCK:
+        _PARCELS.clear()
+        _COUNTIES.clear()
+
 
 class Context:
     def __init__(self, paths: Paths):
@@ -20,34 +110,25 @@ class Context:
 
     @cached_property
     def counties(self) -> tuple[list[str], list]:
-        return spatial.load_counties(BOUNDARIES_GEOJSON)
+        return counties(BOUNDARIES_GEOJSON)
 
-    def _parcel_files(self) -> list[str]:
+    def _parcel_files(self) -> list[Path]:
         return sorted(
-            str(p)
+            p
             for p in (self.paths.raw / "parcels").glob("*.parquet")
             if p.name != "_empty.parquet"
         )
 
+    def _parcels_key(self) -> FilesKey:
+        return _files_key(self._parcel_files())
+
     @cached_property
     def parcels(self) -> tuple[list[str], list]:
         """Latest geometry per parcel id of the raw parcels layer (empty when none ingested)."""
-        files = self._parcel_files()
-        if not files:
+        key = self._parcels_key()
+        if not key:
             return [], []
-        import shapely
-
-        con = duckdb.connect()
-        try:
-            rows = con.execute(
-                "select parcel_id, geometry_wkt from read_parquet(?, union_by_name = true) "
-                "qualify row_number() over (partition by parcel_id order by survey_year desc, "
-                "_ingested_at desc) = 1 order by parcel_id",
-                [files],
-            ).fetchall()
-        finally:
-            con.close()
-        return [r[0] for r in rows], list(shapely.from_wkt([r[1] for r in rows]))
+        return _cached("parcels", key, load_parcels)
 
     @cached_property
     def parcel_ids(self) -> list[str] | None:
@@ -55,17 +136,14 @@ class Context:
         geometries: the row checks need the ids only."""
         if "parcels" in self.__dict__:
             return self.parcels[0]
-        files = self._parcel_files()
-        if not files:
+        key = self._parcels_key()
+        if not key:
             return None
-        con = duckdb.connect()
-        try:
-            rows = con.execute(
-                "select distinct parcel_id from read_parquet(?, union_by_name = true) "
-                "order by parcel_id", [files]).fetchall()
-        finally:
-            con.close()
-        return [r[0] for r in rows]
+        with _LOCK:
+            hit = _PARCELS.get("parcels")
+        if hit is not None and hit[0] == key:  # the layer is loaded already: its ids
+            return hit[1][0]
+        return _cached("parcel_ids", key, load_parcel_ids)
 
     @cached_property
     def refs(self) -> Refs:

@@ -696,8 +696,13 @@ def ingest_paths(
     run_id: str = "manual",
     gate: bool = True,
     remove_source: bool = False,
+    docs: bool = True,
 ) -> list[ManifestRow]:
-    """Ingest the given files as ``family_name`` (sorted by name); files seen before are skipped."""
+    """Ingest the given files as ``family_name`` (sorted by name); files seen before are skipped.
+
+    ``docs``: rebuild the GX Data Docs site when a file was gated (a rebuild reads every stored
+    result, so a caller ingesting several families passes False and builds them once, see
+    :func:`sinkwatch.pipeline.ingest`)."""
     family = FAMILIES[family_name]
     paths.ensure()
     ensure_empty_partitions(paths)
@@ -709,7 +714,7 @@ def ingest_paths(
         )
         if row is not None:
             rows.append(row)
-    if any(r.gate_suite for r in rows):  # the batches' results, in the Data Docs once
+    if docs and any(r.gate_suite for r in rows):  # the batches' results, in the Data Docs once
         from sinkwatch import gates
 
         gates.build_data_docs()
@@ -717,13 +722,15 @@ def ingest_paths(
 
 
 def ingest_family(
-    family_name: str, paths: Paths, run_id: str = "manual", gate: bool = True
+    family_name: str, paths: Paths, run_id: str = "manual", gate: bool = True, docs: bool = True
 ) -> list[ManifestRow]:
-    """Ingest every file waiting in ``landing/<family>/`` (sorted by name)."""
+    """Ingest every file waiting in ``landing/<family>/`` (sorted by name); ``docs`` as in
+    :func:`ingest_paths`."""
     landing = paths.landing_for(family_name)
     landing.mkdir(parents=True, exist_ok=True)
     files = [p for p in landing.iterdir() if p.is_file() and not p.name.startswith(".")]
-    return ingest_paths(family_name, files, paths, run_id=run_id, gate=gate, remove_source=True)
+    return ingest_paths(family_name, files, paths, run_id=run_id, gate=gate, remove_source=True,
+                        docs=docs)
 
 
 __all__ = [

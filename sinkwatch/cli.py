@@ -75,9 +75,15 @@ def _ingest_paths(args: argparse.Namespace) -> int:
     if not by_family:
         return 2
     rows = []
-    for family, files in by_family.items():
-        rows += ingest_paths(family, files, p, run_id=args.run_id, gate=not args.no_gate,
-                             remove_source=False)
+    try:
+        for family, files in by_family.items():
+            rows += ingest_paths(family, files, p, run_id=args.run_id, gate=not args.no_gate,
+                                 remove_source=False, docs=False)
+    finally:
+        if any(r.gate_suite for r in rows):  # the Data Docs once, not once per family
+            from sinkwatch import gates
+
+            gates.build_data_docs()
     if args.json:
         print(json.dumps([r.to_json() for r in rows], ensure_ascii=False, default=str))
         return 0

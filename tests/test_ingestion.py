@@ -228,3 +228,119 @@ def test_parcels_geojson_area_in_mu(home):
     assert raw["geometry_wkt"][0].startswith("POLYGON")
     reason = _quarantine(home, "parcels")["reason"].iloc[0]
     assert "p.geojson row 2" in reason and "geometry_wkt" in reason
+
+
+# --- reference data shared across families, Data Docs once per run ------------------------------
+
+def _parcels_geojson(parcels: dict[str, tuple[float, float]], year: int = 2025) -> str:
+    """A parcels layer of 0.01-degree squares, keyed by parcel id -> (lon, lat) of a corner."""
+    features = []
+    for pid, (x, y) in parcels.items():
+        ring = [[x, y], [x + 0.01, y], [x + 0.01, y + 0.01], [x, y + 0.01], [x, y]]
+        features.append({
+            "type": "Feature",
+            "properties": {"parcel_id": pid, "county_code": "150222", "zone_id": "G01",
+                           "land_class": "grassland", "grassland_type": "typical_steppe",
+                           "survey_year": year},
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        })
+    return json.dumps({"type": "FeatureCollection", "features": features})
+
+
+def _hotspot_csv(lat: float, lon: float) -> str:
+    return (
+        "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,"
+        "confidence,version,bright_ti5,frp,daynight,type\n"
+        f"{lat},{lon},330.0,0.40,0.37,2024-04-05,0530,N,VIIRS,n,2,289.0,4.2,D,0\n"
+    )
+
+
+P1, P2 = "150222-G-000001", "150222-G-000002"
+SQUARES = {P1: (110.0, 41.0), P2: (110.05, 41.0)}
+
+
+def test_parcels_layer_is_shared_across_contexts_and_reloaded_after_new_parcels(home, monkeypatch):
+    from ingestion import context, spatial
+    from ingestion.context import Context
+
+    context.clear_cache()
+    loads = {"parcels": 0, "parcel_ids": 0}
+    real_parcels, real_ids = context.load_parcels, context.load_parcel_ids
+
+    def count(kind, real):
+        def counted(files):
+            loads[kind] += 1
+            return real(files)
+        return counted
+
+    monkeypatch.setattr(context, "load_parcels", count("parcels", real_parcels))
+    monkeypatch.setattr(context, "load_parcel_ids", count("parcel_ids", real_ids))
+    write(home.landing_for("parcels") / "p1.geojson", _parcels_geojson({P1: SQUARES[P1]}))
+    [row] = ingest_family("parcels", home, gate=False)
+    assert row.status == "loaded"
+
+    # (a) two Contexts over the same files: one load, the same list objects, the same STRtree
+    ids_only = Context(home).parcel_ids  # the ids alone, before any geometry is needed
+    assert ids_only == [P1] and Context(home).parcel_ids is ids_only
+    a, b = Context(home), Context(home)
+    assert a.parcels[1] is b.parcels[1] and a.parcels[0] is b.parcels[0]
+    assert b.parcel_ids is a.parcels[0]  # taken from the loaded layer, no query
+    assert loads == {"parcels": 1, "parcel_ids": 1}
+    assert spatial._tree(a.parcels[1]) is spatial._tree(b.parcels[1])
+    assert a.counties is b.counties
+    inside_p2 = (pd.Series([110.055]), pd.Series([41.005]))
+    assert list(a.locate(*inside_p2)[1]) == [None]
+
+    # (b) a new parcels file changes the key: the next Context reads the new layer
+    write(home.landing_for("parcels") / "p2.geojson",
+          _parcels_geojson({P2: SQUARES[P2]}, year=2026))
+    [row] = ingest_family("parcels", home, gate=False)
+    assert row.status == "loaded"
+    c = Context(home)
+    assert c.parcel_ids == [P1, P2] and P2 in c.refs.parcel_ids
+    county, parcel = c.locate(*inside_p2)
+    assert list(parcel) == [P2] and list(county) == ["150222"]
+    assert c.parcels[1] is not a.parcels[1]
+    assert loads == {"parcels": 2, "parcel_ids": 2}
+    # and a family ingested afterwards in the same process finds the new parcel
+    write(home.landing_for("fire_hotspots") / "fire_archive_SV-C2_1.csv",
+          _hotspot_csv(41.005, 110.055))
+    [row] = ingest_family("fire_hotspots", home, gate=False)
+    assert row.rows_accepted == 1
+    assert _raw(home, "fire_hotspots")["parcel_id"].tolist() == [P2]
+
+
+def test_pipeline_ingest_builds_data_docs_once_for_all_gated_families(home, monkeypatch):
+    from ingestion import context
+    from sinkwatch import gates, pipeline
+
+    context.clear_cache()
+    calls = []
+    real = gates.build_data_docs
+
+    def counted():
+        calls.append(1)
+        return real()  # the real rebuild still runs
+
+    monkeypatch.setattr(gates, "build_data_docs", counted)
+    write(home.landing_for("parcels") / "p1.geojson", _parcels_geojson({P1: SQUARES[P1]}))
+    write(home.landing_for("fire_hotspots") / "fire_archive_SV-C2_1.csv",
+          _hotspot_csv(41.005, 110.005))
+    write(home.landing_for("pest_reports") / "pests.csv",
+          "报告编号,县区代码,报告日期,有害生物,发生面积(公顷),危害程度\n"
+          "R9,150222,2024-05-01,美国白蛾,2,轻度\n")
+    rows = pipeline.ingest(["parcels", "fire_hotspots", "pest_reports"], run_id="docs", p=home)
+    assert {r.family for r in rows if r.gate_suite} == {"parcels", "fire_hotspots",
+                                                         "pest_reports"}
+    assert calls == [1]
+    assert gates.data_docs_index().is_file()
+    # fire_hotspots, after parcels in the same call, located its point in the new layer
+    assert _raw(home, "fire_hotspots")["parcel_id"].tolist() == [P1]
+    # nothing gated: no rebuild
+    assert pipeline.ingest(["pest_reports"], run_id="again", p=home) == [] and calls == [1]
+    # a direct call keeps building the docs itself
+    write(home.landing_for("pest_reports") / "pests2.csv",
+          "报告编号,县区代码,报告日期,有害生物,发生面积(公顷),危害程度\n"
+          "R10,150222,2024-05-02,美国白蛾,3,轻度\n")
+    [row] = ingest_family("pest_reports", home)
+    assert row.gate_suite and calls == [1, 1]
