@@ -717,7 +717,7 @@ def ingest_paths(
     if docs and any(r.gate_suite for r in rows):  # the batches' results, in the Data Docs once
         from sinkwatch import gates
 
-        gates.build_data_docs()
+        gates.build_data_docs(gates.docs_run_names(rows))
     return rows
 
 

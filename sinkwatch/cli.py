@@ -83,7 +83,7 @@ def _ingest_paths(args: argparse.Namespace) -> int:
         if any(r.gate_suite for r in rows):  # the Data Docs once, not once per family
             from sinkwatch import gates
 
-            gates.build_data_docs()
+            gates.build_data_docs(gates.docs_run_names(rows))
     if args.json:
         print(json.dumps([r.to_json() for r in rows], ensure_ascii=False, default=str))
         return 0

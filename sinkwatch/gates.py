@@ -681,17 +681,23 @@ def validate_marts(db_path: Path, run_id: str, schema: str | None = None) -> lis
 # Data Docs
 
 
-def build_data_docs(run_name: str | None = None) -> Path:
-    """(Re)build the Data Docs site; returns its index.html. With ``run_name``: the pages of that
-    run's validation results and the index only (a night's cost then does not grow with the
-    history of stored results); without: every stored result."""
+def docs_run_names(rows: Iterable[Any]) -> list[str]:
+    """The raw checkpoint run names (batch ids) of the gated files among manifest rows."""
+    return [f"{r.family}:{r.sha256[:12]}" for r in rows if getattr(r, "gate_suite", None)]
+
+
+def build_data_docs(run_names: Iterable[str] | None = None) -> Path:
+    """(Re)build the Data Docs site; returns its index.html. With ``run_names`` (the checkpoint
+    run names: a mart run id, or raw batch ids ``family:sha12`` from :func:`docs_run_names`):
+    the pages of those runs' validation results and the index only, so that a night's cost does
+    not grow with the history of stored results; without: every stored result."""
     with _LOCK:
         context = _context(gx_home())
         ids = None
-        if run_name is not None:
-            safe_name = re.sub(r"[^\w.=+-]+", "_", run_name).strip("_") or "run"
+        if run_names is not None:
+            wanted = {re.sub(r"[^\w.=+-]+", "_", n).strip("_") or "run" for n in run_names}
             ids = [k for k in context.validation_results_store.list_keys()
-                   if getattr(k.run_id, "run_name", None) == safe_name]
+                   if getattr(k.run_id, "run_name", None) in wanted]
             if not ids:
                 return data_docs_index()
         context.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=ids)

@@ -420,7 +420,7 @@ def ingest(families: list[str], run_id: str = "manual", gate: bool = True,
             from sinkwatch import gates
 
             try:
-                gates.build_data_docs()
+                gates.build_data_docs(gates.docs_run_names(rows))
             except Exception:
                 if ok:
                     raise

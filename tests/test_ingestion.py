@@ -315,12 +315,13 @@ def test_pipeline_ingest_builds_data_docs_once_for_all_gated_families(home, monk
     from sinkwatch import gates, pipeline
 
     context.clear_cache()
-    calls = []
+    calls, names = [], []
     real = gates.build_data_docs
 
-    def counted():
+    def counted(run_names=None):
         calls.append(1)
-        return real()  # the real rebuild still runs
+        names.append(sorted(run_names))
+        return real(run_names)  # the real rebuild still runs
 
     monkeypatch.setattr(gates, "build_data_docs", counted)
     write(home.landing_for("parcels") / "p1.geojson", _parcels_geojson({P1: SQUARES[P1]}))
@@ -334,6 +335,10 @@ def test_pipeline_ingest_builds_data_docs_once_for_all_gated_families(home, monk
                                                          "pest_reports"}
     assert calls == [1]
     assert gates.data_docs_index().is_file()
+    # only this call's batches are rendered (one page per gated file, and the index)
+    assert names == [sorted(f"{r.family}:{r.sha256[:12]}" for r in rows)]
+    pages = list((gates.data_docs_dir() / "validations").rglob("*.html"))
+    assert len(pages) == 3
     # fire_hotspots, after parcels in the same call, located its point in the new layer
     assert _raw(home, "fire_hotspots")["parcel_id"].tolist() == [P1]
     # nothing gated: no rebuild
