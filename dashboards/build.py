@@ -67,6 +67,9 @@ RAW_FALLBACKS = {
     "pest_reports": ["report_id", "county_code", "parcel_id", "report_date", "pest", "host",
                      "affected_area_mu", "severity", "dead_trees", "damaged_rate_pct"],
 }
+#: Rows of a raw family the pages use (when the column exists): parcel geometry only draws the
+#: zones (outlines, a zone's parcels); 60 % of the city's raw parcel rows are outside any zone.
+RAW_ROWS = {"parcels": ("zone_id", "zone_id is not null")}
 
 
 # --------------------------------------------------------------------------------------------
@@ -90,7 +93,10 @@ def _read_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, family: str,
         cols = [c for c in wanted if c in rel.columns]
         if not cols:
             return None
-        return rel.select(", ".join(f'"{c}"' for c in cols)).df()
+        rel = rel.select(", ".join(f'"{c}"' for c in cols))
+        if family in RAW_ROWS and RAW_ROWS[family][0] in cols:
+            rel = rel.filter(RAW_ROWS[family][1])
+        return rel.df()
     except duckdb.Error as e:
         log.warning("raw %s unreadable, skipped: %s", family, e)
         return None

@@ -4,6 +4,7 @@ Plotly figures (one spec per language), page/section containers and mart-reading
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import math
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -111,6 +113,38 @@ def as_str(x: Any) -> str | None:
     return None if isnull(x) else str(x)
 
 
+def rounded(values: Any, decimals: int) -> list[float]:
+    """``[round(v, decimals) for v in values]`` (Python floats, the same values), vectorised.
+
+    ``np.round`` divides the same integer by 10**decimals, so it agrees with Python's correctly
+    rounded ``round`` except where ``v * 10**decimals`` lies so close to a half that the
+    multiplication may cross it, or is too large for the integer to be exact; those few values
+    go through ``round``."""
+    v = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf, nan, 1e308: see below
+        r = np.round(v, decimals)
+        scaled = v * 10.0**decimals
+        odd = (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6) | (np.abs(scaled) >= 2.0**52)
+    if odd.any():
+        r[odd] = [round(x, decimals) for x in v[odd].tolist()]
+    return r.tolist()
+
+
+def rounded_cells(values: list[Any], decimals: int) -> list[float | None]:
+    """``[None if isnull(v) else round(float(v), decimals) for v in values]``, vectorised when
+    the values convert to floats at once (a CSV column of 20,000 parcels)."""
+    if not all(v is None or isinstance(v, int | float) for v in values):
+        # pd.NA, NaT, Decimal, text: one by one
+        return [None if isnull(v) else round(float(v), decimals) for v in values]
+    arr = np.array(values, dtype=np.float64)  # None -> NaN
+    nan = np.isnan(arr)
+    out: list[float | None] = rounded(arr, decimals)
+    if nan.any():
+        for i in np.flatnonzero(nan).tolist():
+            out[i] = None
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # tables (one definition drives both the HTML table and its CSV)
 
@@ -129,6 +163,21 @@ class Col:
     @property
     def numeric(self) -> bool:
         return self.kind in {"num", "int"}
+
+
+class Cell:
+    """One HTML table cell (attributes, not a dict: jinja tries an attribute before an item, and
+    a failed attribute lookup per cell added up over 22 tables of 200 rows)."""
+
+    __slots__ = ("kind", "numeric", "flag", "zh", "en", "href")
+
+    def __init__(self, kind: str, numeric: bool) -> None:
+        self.kind = kind
+        self.numeric = numeric
+        self.flag: bool | None = None
+        self.zh: str | None = None
+        self.en: str | None = None
+        self.href: Any = None
 
 
 @dataclass
@@ -156,29 +205,29 @@ class Table:
     def truncated(self) -> bool:
         return len(self.records) > self.max_rows
 
-    def html_rows(self) -> list[list[dict[str, Any]]]:
+    def html_rows(self) -> list[list[Cell]]:
         rows = []
         for rec in self.records[: self.max_rows]:
             cells = []
             for c in self.cols:
                 v = rec.get(c.key)
-                cell: dict[str, Any] = {"kind": c.kind, "numeric": c.numeric, "flag": None}
+                cell = Cell(c.kind, c.numeric)
                 if c.kind == "bi":
-                    cell["zh"] = "—" if isnull(v) else str(v)
+                    cell.zh = "—" if isnull(v) else str(v)
                     en = rec.get(c.key_en) if c.key_en else None
-                    cell["en"] = cell["zh"] if isnull(en) else str(en)
+                    cell.en = cell.zh if isnull(en) else str(en)
                 elif c.kind == "flag":
-                    cell["flag"] = as_bool(v)
+                    cell.flag = as_bool(v)
                 elif c.kind == "link":
-                    cell["zh"] = cell["en"] = "—" if isnull(v) else str(v)
-                    cell["href"] = rec.get(c.href_key) if c.href_key else None
+                    cell.zh = cell.en = "—" if isnull(v) else str(v)
+                    cell.href = rec.get(c.href_key) if c.href_key else None
                 elif c.kind == "num":
                     d = rec.get(c.dec_key, c.decimals) if c.dec_key else c.decimals
-                    cell["zh"] = cell["en"] = fmt_num(v, d)
+                    cell.zh = cell.en = fmt_num(v, d)
                 elif c.kind == "int":
-                    cell["zh"] = cell["en"] = "—" if isnull(v) else f"{int(v):d}"
+                    cell.zh = cell.en = "—" if isnull(v) else f"{int(v):d}"
                 else:
-                    cell["zh"] = cell["en"] = "—" if isnull(v) else str(v)
+                    cell.zh = cell.en = "—" if isnull(v) else str(v)
                 cells.append(cell)
             rows.append(cells)
         return rows
@@ -195,10 +244,8 @@ class Table:
                     for r in self.records
                 ]
             elif c.kind == "num":
-                data[f"{c.zh} ({c.en})"] = [
-                    None if isnull(r.get(c.key)) else round(float(r[c.key]), max(c.decimals, 4))
-                    for r in self.records
-                ]
+                data[f"{c.zh} ({c.en})"] = rounded_cells(
+                    [r.get(c.key) for r in self.records], max(c.decimals, 4))
             elif c.kind == "int":
                 data[f"{c.zh} ({c.en})"] = pd.array(
                     [as_int(r.get(c.key)) for r in self.records], dtype="Int64"
@@ -233,14 +280,84 @@ class Figure:
     unavailable: list[str] = field(default_factory=list)  # marts not yet in the database
     wide: bool = False  # spans the whole row in a two-column section
 
+    _specs: tuple[str, str, str] | None = field(default=None, init=False, repr=False,
+                                                 compare=False)
+
     @property
     def empty(self) -> bool:
         return self.fig_zh is None
 
     def spec(self, lang: str) -> str:
-        fig = self.fig_zh if lang == "zh" else self.fig_en
-        assert fig is not None
-        return script_json(fig.to_json())
+        """The figure's JSON for ``lang`` (safe inside <script>)."""
+        zh, en, _ = self._json()
+        return zh if lang == "zh" else en
+
+    @property
+    def shared(self) -> str:
+        """JSON list of the trace values both languages share ("" if none); a language's spec
+        holds ``{"$shared": i}`` in their place and names this list's script element under
+        ``"shared"`` (site.js puts the values back before plotting)."""
+        return self._json()[2]
+
+    def _json(self) -> tuple[str, str, str]:
+        from plotly.io.json import to_json_plotly
+
+        if self._specs is None:
+            assert self.fig_zh is not None and self.fig_en is not None
+            zh, en = fig_dict(self.fig_zh), fig_dict(self.fig_en)
+            values = share_values(zh, en)
+            if values:
+                zh["shared"] = en["shared"] = f"spec-{self.key}-shared"
+            self._specs = (script_json(to_json_plotly(zh)), script_json(to_json_plotly(en)),
+                           script_json(to_json_plotly(values)) if values else "")
+        return self._specs
+
+
+#: Trace values at least this large (characters of base64, or list items) are written once per
+#: figure when both languages have them: a zone page's parcel map is the same polygons and
+#: hover ids in zh and en, only the county labels differ.
+SHARE_MIN_BDATA = 4096
+SHARE_MIN_ITEMS = 500
+
+
+def _shareable(v: Any) -> bool:
+    if isinstance(v, dict):
+        b = v.get("bdata")
+        return isinstance(b, str) and len(b) >= SHARE_MIN_BDATA
+    if isinstance(v, np.ndarray):  # a string or object array (numbers are bdata by now)
+        return v.size >= SHARE_MIN_ITEMS
+    return isinstance(v, list) and len(v) >= SHARE_MIN_ITEMS
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and bool(np.all(a == b))
+    return bool(a == b)
+
+
+def share_values(a: dict[str, Any], b: dict[str, Any]) -> list[Any]:
+    """Move the large trace values that figure dicts ``a`` and ``b`` have in common (same trace,
+    same key, equal value) into a list; both keep ``{"$shared": index}`` in their place."""
+    values: list[Any] = []
+    for ta, tb in zip(a.get("data") or [], b.get("data") or [], strict=False):
+        for k, v in ta.items():
+            if _shareable(v) and k in tb and _same(v, tb[k]):
+                ta[k] = tb[k] = {"$shared": len(values)}
+                values.append(v)
+    return values
+
+
+def fig_dict(fig: Any) -> dict[str, Any]:
+    """The dict that ``go.Figure.to_json`` encodes (numpy arrays as base64 typed arrays, no
+    trace uids), for a ``Fig`` or a ``go.Figure``."""
+    if isinstance(fig, Fig):
+        return fig.to_dict()
+    d = fig.to_dict()
+    for t in d.get("data", []):
+        t.pop("uid", None)
+    return d
 
 
 def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
@@ -250,6 +367,28 @@ def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
             _merge(into[k], v)
         else:
             into[k] = v
+
+
+def _plain_copy(v: Any) -> Any:
+    """A copy of the dicts, lists and tuples in ``v``; everything else is shared (numpy arrays
+    that plotly's validators made read-only, strings, numbers)."""
+    if isinstance(v, dict):
+        return {k: _plain_copy(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_plain_copy(x) for x in v]
+    if isinstance(v, tuple):
+        return tuple(_plain_copy(x) for x in v)
+    return v
+
+
+def _trace_dict(trace: Any) -> dict[str, Any]:
+    """``trace.to_plotly_json()`` without its ``deepcopy``, which copies an object array (hover
+    texts of 20,000 parcels) element by element; the arrays are read-only and ``to_dict`` only
+    replaces values in the copied dicts."""
+    props = getattr(trace, "_props", None)
+    if isinstance(props, dict) and hasattr(trace, "to_plotly_json"):
+        return _plain_copy(props)
+    return trace.to_plotly_json() if hasattr(trace, "to_plotly_json") else _plain_copy(dict(trace))
 
 
 class Fig:
@@ -281,14 +420,38 @@ class Fig:
     def figure(self) -> go.Figure:
         return go.Figure(data=self.data, layout=self.layout)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The figure as ``go.Figure.to_dict`` gives it (numpy arrays as plotly.js typed arrays:
+        base64 ``bdata``), without building the figure object (the traces were validated when
+        they were made; ``figure()`` validates the layout too, for tests)."""
+        from _plotly_utils.utils import convert_to_base64
+
+        data = [_trace_dict(t) for t in self.data]
+        out = {"data": data, "layout": copy.deepcopy(self.layout)}
+        convert_to_base64(out)
+        return out
+
     def to_json(self) -> str:
-        """The figure's JSON as ``go.Figure.to_json`` writes it, without building the figure
-        object (the traces were validated when they were made; ``figure()`` validates the
-        layout too, for tests)."""
+        """The figure's JSON as ``go.Figure.to_json`` writes it."""
         from plotly.io.json import to_json_plotly
 
-        data = [t.to_plotly_json() if hasattr(t, "to_plotly_json") else t for t in self.data]
-        return to_json_plotly({"data": data, "layout": self.layout})
+        return to_json_plotly(self.to_dict())
+
+
+def text_array(values: Any, width: int | None = None) -> np.ndarray:
+    """Texts (or rows of ``width`` texts) for a trace's ``text``/``customdata`` as a numpy
+    array, which plotly writes as the same (nested) list: plotly checks and deep-copies a list
+    element by element (50,000 hotspots, 20,000 parcels). A str array when every cell is a str,
+    else an object array (None/NaN still written as null)."""
+    rows = list(values)
+    if not rows:
+        return np.empty((0, width) if width else 0, dtype=object)
+    if all(isinstance(c, str) for r in rows for c in (r if width else (r,))):
+        arr = np.array(rows, dtype=str)
+    else:
+        arr = np.empty((len(rows), width) if width else len(rows), dtype=object)
+        arr[:] = [tuple(r) for r in rows] if width else rows
+    return arr.reshape(-1, width) if width else arr
 
 
 def script_json(text: str) -> str:
@@ -472,6 +635,9 @@ class Marts:
     gate_results: list[dict[str, Any]] = field(default_factory=list)  # GX validation files
     data_docs: Path | None = None  # $SINKWATCH_HOME/gx/data_docs (copied into the site)
     home: Path | None = None
+    #: What the pages derive from these tables more than once (parsed parcel geometry, ...),
+    #: kept for this build only: a new ``Marts`` (the next build) starts empty.
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def get(self, name: str) -> pd.DataFrame:
         return self.frames.get(name, pd.DataFrame())

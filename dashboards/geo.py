@@ -30,7 +30,7 @@ from shapely import wkt as shapely_wkt
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from dashboards.core import FONT_STACK, Fig, base_layout, isnull
+from dashboards.core import FONT_STACK, Fig, base_layout, isnull, rounded, text_array
 
 log = logging.getLogger(__name__)
 
@@ -111,24 +111,47 @@ def county_shapes(path: Path) -> dict[str, Shape]:
     return out
 
 
+def _parse_one(text: str) -> BaseGeometry | None:
+    try:
+        g = shapely_wkt.loads(text)
+        return g if g.is_valid else g.buffer(0)
+    except Exception:  # noqa: BLE001 - a broken WKT must not break the whole site
+        return None
+
+
+def parse_wkt(texts: Iterable[Any]) -> np.ndarray:
+    """WKT texts -> shapely geometries (object array, vectorised); a text that does not parse
+    gives None, an invalid polygon is repaired with ``buffer(0)``."""
+    arr = np.array([t if isinstance(t, str) else str(t) for t in texts], dtype=object)
+    try:
+        geoms = shapely.from_wkt(arr, on_invalid="ignore")
+        bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+        if bad.any():
+            geoms[bad] = shapely.buffer(geoms[bad], 0)
+        return geoms
+    except Exception:  # noqa: BLE001 - GEOS failed on some geometry: one by one
+        out = np.empty(len(arr), dtype=object)
+        out[:] = [_parse_one(t) for t in arr]
+        return out
+
+
 def _geoms(parcels: pd.DataFrame) -> pd.DataFrame:
-    df = parcels[parcels["geometry_wkt"].notna()].copy()
-    geoms = []
-    for text in df["geometry_wkt"]:
-        try:
-            g = shapely_wkt.loads(str(text))
-            geoms.append(g if g.is_valid else g.buffer(0))
-        except Exception:  # noqa: BLE001 - a broken WKT must not break the whole site
-            geoms.append(None)
-    df["geom"] = geoms
+    """The parcels with a usable geometry (column ``geom``), in input order.
+
+    Rows that repeat (parcel_id, zone_id, geometry_wkt) exactly are dropped first: the raw
+    layer keeps one copy of the parcel register per delivered file (the city's raw parcels hold
+    each parcel 2-3 times), and a repeated polygon adds nothing to a union or a map.
+    """
+    df = parcels[parcels["geometry_wkt"].notna()]
+    keys = [c for c in ("parcel_id", "zone_id", "geometry_wkt") if c in df.columns]
+    df = df.drop_duplicates(keys).copy()
+    df["geom"] = parse_wkt(df["geometry_wkt"].to_numpy(dtype=object))
     return df[df["geom"].notna()]
 
 
-def zone_shapes(parcels: pd.DataFrame) -> dict[str, Shape]:
-    """zone_id -> union of the zone's parcels, simplified."""
-    if parcels.empty or "geometry_wkt" not in parcels or "zone_id" not in parcels:
-        return {}
-    df = _geoms(parcels[parcels["zone_id"].notna()])
+def zone_shapes_of(parsed: pd.DataFrame) -> dict[str, Shape]:
+    """zone_id -> union of the zone's parcels, simplified (``parsed`` from ``_geoms``)."""
+    df = parsed[parsed["zone_id"].notna()]
     out: dict[str, Shape] = {}
     for zid, g in df.groupby("zone_id"):
         s = to_shape(str(zid), shapely.union_all(list(g["geom"])), ZONE_TOLERANCE)
@@ -137,16 +160,115 @@ def zone_shapes(parcels: pd.DataFrame) -> dict[str, Shape]:
     return out
 
 
+def zone_shapes(parcels: pd.DataFrame) -> dict[str, Shape]:
+    """zone_id -> union of the zone's parcels, simplified."""
+    if parcels.empty or "geometry_wkt" not in parcels or "zone_id" not in parcels:
+        return {}
+    return zone_shapes_of(_geoms(parcels[parcels["zone_id"].notna()]))
+
+
+def to_shapes(keys: Sequence[str], geoms: np.ndarray, tolerance: float) -> list[Shape | None]:
+    """``[to_shape(k, g, tolerance) for k, g in zip(keys, geoms)]``, vectorised for polygons
+    (simplify, rings, representative point and bounds in one GEOS call each over all of them;
+    the Python work left is slicing the rounded coordinates). Other geometry types go through
+    ``to_shape`` one by one."""
+    geoms = np.asarray(geoms, dtype=object)
+    out: list[Shape | None] = [None] * len(geoms)
+    if not len(geoms):
+        return out
+    usable = ~shapely.is_missing(geoms)
+    usable[usable] = ~shapely.is_empty(geoms[usable])
+    poly = usable & (shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON)
+    idx = np.flatnonzero(poly)
+    g = geoms[idx]
+    s = shapely.simplify(g, tolerance, preserve_topology=True) if tolerance else g.copy()
+    empty = shapely.is_empty(s)
+    s[empty] = g[empty]
+    # simplify keeps a polygon a polygon; should it ever not, that geometry takes the slow path
+    kept = shapely.get_type_id(s) == shapely.GeometryType.POLYGON
+    slow = set(np.flatnonzero(usable & ~poly).tolist()) | set(idx[~kept].tolist())
+    idx, s = idx[kept], s[kept]
+    rings, ring_of = shapely.get_rings(s, return_index=True)  # exterior first, then holes
+    coords, coord_of = shapely.get_coordinates(rings, return_index=True)
+    xs, ys = rounded(coords[:, 0], DECIMALS), rounded(coords[:, 1], DECIMALS)
+    ring_end = np.searchsorted(coord_of, np.arange(len(rings)), side="right").tolist()
+    ring_start = [0, *ring_end[:-1]]
+    first_ring = np.searchsorted(ring_of, np.arange(len(s)), side="left").tolist()
+    first_ring.append(len(rings))
+    rp = shapely.point_on_surface(s)
+    cxs = rounded(shapely.get_x(rp), DECIMALS)
+    cys = rounded(shapely.get_y(rp), DECIMALS)
+    bounds = shapely.bounds(s).tolist()
+    for j, i in enumerate(idx.tolist()):
+        r0, r1 = first_ring[j], first_ring[j + 1]
+        if r1 == r0 + 1:  # no holes: the common case
+            lons: list[float | None] = xs[ring_start[r0]:ring_end[r0]]
+            lats: list[float | None] = ys[ring_start[r0]:ring_end[r0]]
+        else:
+            lons, lats = [], []
+            for r in range(r0, r1):
+                if lons:
+                    lons.append(None)
+                    lats.append(None)
+                lons.extend(xs[ring_start[r]:ring_end[r]])
+                lats.extend(ys[ring_start[r]:ring_end[r]])
+        if lons:
+            out[i] = Shape(keys[i], lons, lats, cxs[j], cys[j], tuple(bounds[j]))
+    for i in sorted(slow):
+        out[i] = to_shape(keys[i], geoms[i], tolerance)
+    return out
+
+
+def parcel_shapes_of(parsed: pd.DataFrame) -> dict[str, Shape]:
+    """parcel_id -> simplified polygon (``parsed`` from ``_geoms``; a parcel listed twice with
+    different geometry keeps its first position and its last geometry)."""
+    pids = [str(p) for p in parsed["parcel_id"]]
+    out: dict[str, Shape] = {}
+    for pid, s in zip(pids, to_shapes(pids, parsed["geom"].to_numpy(), PARCEL_TOLERANCE),
+                      strict=True):
+        if s:
+            out[pid] = s
+    return out
+
+
 def parcel_shapes(parcels: pd.DataFrame) -> dict[str, Shape]:
     if parcels.empty or "geometry_wkt" not in parcels:
         return {}
-    df = _geoms(parcels)
-    out: dict[str, Shape] = {}
-    for pid, g in zip(df["parcel_id"], df["geom"], strict=True):
-        s = to_shape(str(pid), g, PARCEL_TOLERANCE)
-        if s:
-            out[str(pid)] = s
-    return out
+    return parcel_shapes_of(_geoms(parcels))
+
+
+class ParcelGeometry:
+    """The parcel polygons of one build, parsed once: the zone outlines (zones map) and each
+    zone's parcels (zone pages) both come from it. Lives in ``Marts.cache`` (one build), so
+    nothing outlives the build's data."""
+
+    def __init__(self, source: str, parcels: pd.DataFrame) -> None:
+        self.source = source
+        ok = not parcels.empty and "geometry_wkt" in parcels and "zone_id" in parcels
+        self.parsed = _geoms(parcels[parcels["zone_id"].notna()]) if ok else pd.DataFrame()
+        self._zones: dict[str, Shape] | None = None
+        self._by_zone: dict[str, dict[str, Shape]] | None = None
+
+    @property
+    def zones(self) -> dict[str, Shape]:
+        """zone_id -> outline (as ``zone_shapes``)."""
+        if self._zones is None:
+            self._zones = {} if self.parsed.empty else zone_shapes_of(self.parsed)
+        return self._zones
+
+    def parcels_in(self, zone_id: str) -> dict[str, Shape]:
+        """parcel_id -> polygon of one zone's parcels (as ``parcel_shapes`` of its rows)."""
+        if self._by_zone is None:
+            self._by_zone = {}
+            if not self.parsed.empty and "parcel_id" in self.parsed:
+                # every zone's parcels simplified in one vectorised pass, then split by zone
+                p = self.parsed
+                pids = [str(x) for x in p["parcel_id"]]
+                shapes = to_shapes(pids, p["geom"].to_numpy(), PARCEL_TOLERANCE)
+                for zid, pid, s in zip(p["zone_id"], pids, shapes, strict=True):
+                    if s:
+                        self._by_zone.setdefault(str(zid), {})[pid] = s
+        return self._by_zone.get(zone_id, {})
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,12 +352,13 @@ def map_figure(
         ))
     if regions:
         traces.append(go.Scatter(
-            x=[r.shape.cx for r in regions], y=[r.shape.cy for r in regions],
+            # numpy: plotly checks a list element by element (10,000s of parcels on a zone page)
+            x=np.array([r.shape.cx for r in regions]), y=np.array([r.shape.cy for r in regions]),
             mode="markers+text" if any(r.text for r in regions) else "markers",
-            text=[r.text for r in regions], textposition="top center",
+            text=text_array(r.text for r in regions), textposition="top center",
             textfont={"size": 10, "color": "#1f2933"},
             marker={"size": 5, "color": "#1f2933", "opacity": 0.55},
-            customdata=[[r.label, r.detail] for r in regions],
+            customdata=text_array(((r.label, r.detail) for r in regions), 2),
             hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra></extra>",
             showlegend=False,
         ))

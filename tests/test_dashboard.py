@@ -281,3 +281,214 @@ def test_missing_db_raises(tmp_path: Path):
     with pytest.raises(FileNotFoundError):
         build_site(tmp_path / "nope.duckdb", tmp_path / "site", "run-x")
     assert not list(tmp_path.glob(".site-*"))
+
+
+# -- parcel geometry parsed once per build; figures' JSON ----------------------------------------
+
+def grid_parcels(zone: str = "F01", county: str = "150204", n: int = 600, x0: float = 109.98,
+                 y0: float = 40.55, d: float = 0.004) -> list[tuple[str, str, str, str, str]]:
+    """``n`` adjacent square parcels (parcel_id, county, zone, land class, WKT) in one zone:
+    enough for a zone page's parcel map to share its polygons and hover texts across zh/en."""
+    out = []
+    for i in range(n):
+        x, y = round(x0 + (i % 25) * d, 6), round(y0 + (i // 25) * d, 6)
+        out.append((f"{county}-F-{100000 + i:06d}", county, zone, "forest",
+                    f"POLYGON (({x} {y}, {x + d} {y}, {x + d} {y + d}, {x} {y + d}, {x} {y}))"))
+    return out
+
+
+ODD_PARCELS = [  # (parcel_id, county, zone, land class, WKT): what real registers contain
+    ("150207-W-000001", "150207", "W01", "wetland",  # a hole
+     "POLYGON ((109.70 40.50, 109.76 40.50, 109.76 40.55, 109.70 40.55, 109.70 40.50), "
+     "(109.72 40.52, 109.74 40.52, 109.74 40.53, 109.72 40.52))"),
+    ("150223-G-000001", "150223", "G01", "grassland",  # two parts
+     "MULTIPOLYGON (((110.40 41.80, 110.43 41.80, 110.43 41.83, 110.40 41.80)), "
+     "((110.45 41.80, 110.47 41.80, 110.47 41.82, 110.45 41.80)))"),
+    ("150223-G-000002", "150223", "G01", "grassland",  # self-intersecting: repaired
+     "POLYGON ((110.50 41.80, 110.52 41.82, 110.52 41.80, 110.50 41.82, 110.50 41.80))"),
+    ("150223-G-000003", "150223", "G01", "grassland", "POLYGON ((110.6 41.8, 110.7"),  # broken
+    ("150223-G-000004", "150223", None, "grassland",  # outside any zone
+     "POLYGON ((110.80 41.80, 110.82 41.80, 110.82 41.82, 110.80 41.80))"),
+]
+
+
+def make_parcel_home(root: Path) -> Path:
+    """Fixture marts plus a raw parcels layer holding the register twice (two deliveries)."""
+    wh = root / "home" / "warehouse"
+    (wh / "raw" / "parcels").mkdir(parents=True)
+    db = make_marts(wh / "marts.duckdb")
+    mem = duckdb.connect()
+    try:
+        mem.execute("create table p (parcel_id varchar, county_code varchar, zone_id varchar, "
+                    "land_class varchar, area_mu double, geometry_wkt varchar)")
+        for pid, county, zone, cls, wkt in grid_parcels() + ODD_PARCELS:
+            mem.execute("insert into p values (?, ?, ?, ?, 36.0, ?)", [pid, county, zone, cls, wkt])
+        for name in ("a.parquet", "b.parquet"):
+            mem.execute(f"copy p to '{wh / 'raw' / 'parcels' / name}' (format parquet)")
+    finally:
+        mem.close()
+    return db
+
+
+def _parcel_geometry_as_before(parcels):
+    """The zone outlines and zone-page parcel shapes computed the way the pages did before the
+    per-build cache: each WKT parsed by shapely one by one, per zone, ``to_shape`` per geometry
+    (zones: the union of the zone's distinct parcel polygons)."""
+    import shapely
+    from shapely import wkt as shapely_wkt
+
+    from dashboards import geo
+
+    def parse(text):
+        try:
+            g = shapely_wkt.loads(str(text))
+            return g if g.is_valid else g.buffer(0)
+        except Exception:  # noqa: BLE001
+            return None
+
+    zones, by_zone = {}, {}
+    for zid in sorted({z for z in parcels["zone_id"] if isinstance(z, str)}):
+        rows = parcels[(parcels["zone_id"] == zid) & parcels["geometry_wkt"].notna()]
+        rows = rows.drop_duplicates(["parcel_id", "zone_id", "geometry_wkt"])
+        geoms = [(pid, parse(t)) for pid, t in zip(rows["parcel_id"], rows["geometry_wkt"],
+                                                   strict=True)]
+        geoms = [(pid, g) for pid, g in geoms if g is not None]
+        s = geo.to_shape(zid, shapely.union_all([g for _, g in geoms]), geo.ZONE_TOLERANCE)
+        if s:
+            zones[zid] = s
+        shapes = {}
+        for pid, g in geoms:
+            s = geo.to_shape(str(pid), g, geo.PARCEL_TOLERANCE)
+            if s:
+                shapes[str(pid)] = s
+        by_zone[zid] = shapes
+    return zones, by_zone
+
+
+def test_parcel_geometry_is_parsed_once_per_build_and_matches_direct(tmp_path: Path,
+                                                                   monkeypatch):
+    from dashboards import geo
+    from dashboards.build import read_marts
+    from dashboards.pages import common
+
+    db = make_parcel_home(tmp_path)
+    calls = []
+    parse = geo.parse_wkt
+    monkeypatch.setattr(geo, "parse_wkt", lambda texts: calls.append(1) or parse(texts))
+    build = build_site(db, tmp_path / "site", "run-geo")
+    # one parse for the zones map and all four zone pages (it was once per page, plus the map)
+    assert len(calls) == 1
+    assert "spec-locator-F01-zh" in _html(build, "zone-F01.html")
+
+    marts = read_marts(db)
+    raw = marts.raw["parcels"]
+    assert len(raw) == 2 * (600 + len(ODD_PARCELS) - 1)  # both copies; the zone-less row left out
+    pg = common.parcel_geometry(marts)
+    assert common.parcel_geometry(marts) is pg and marts.cache["parcel_geometry"] is pg
+    assert read_marts(db).cache == {}  # the cache lives for one build only
+    zones, by_zone = _parcel_geometry_as_before(raw)
+    assert pg.zones == zones and list(pg.zones) == list(zones)
+    assert set(zones) == {"F01", "G01", "W01"}
+    for zid, shapes in by_zone.items():
+        got = pg.parcels_in(zid)
+        assert got == shapes and list(got) == list(shapes), zid
+    assert len(by_zone["F01"]) == 600 and len(by_zone["G01"]) == 2  # the broken WKT skipped
+    assert None in by_zone["W01"]["150207-W-000001"].lons  # the hole is a second ring
+    # the public per-frame functions give the same
+    assert geo.zone_shapes(raw) == zones
+    assert geo.parcel_shapes(raw[raw["zone_id"] == "F01"]) == by_zone["F01"]
+
+
+def test_vectorised_helpers_match_python():
+    import random
+
+    import numpy as np
+    import pandas as pd
+
+    from dashboards import geo
+    from dashboards.core import isnull, rounded, rounded_cells
+    from dashboards.pages.common import generic_table
+
+    rnd = random.Random(7)
+    vals = [rnd.uniform(-1e7, 1e7) for _ in range(20_000)]
+    vals += [round(rnd.uniform(100, 120), 4) + 0.00005 for _ in range(20_000)]  # near halves
+    vals += [0.00005, 1.00005, -2.5e-5, 1.2345678901234567e15, 9.9e20, float("inf"), 1e308]
+    for d in (1, 2, 4):
+        assert rounded(vals, d) == [round(v, d) for v in vals]
+    cells = [1.5, None, float("nan"), 3, True, np.float64(2.25), pd.NA, None]
+    for col in (cells, cells[:6], []):
+        want = [None if isnull(v) else round(float(v), 4) for v in col]
+        got = rounded_cells(col, 4)
+        assert got == want and [type(v) for v in got] == [type(v) for v in want]
+
+    wkts = ["POLYGON ((0 0, 1 0, 1 1, 0 1, 0 0), (0.2 0.2, 0.4 0.2, 0.4 0.4, 0.2 0.2))",
+            "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((2 2, 3 2, 3 3, 2 2)))", "POLYGON EMPTY",
+            "POINT (1 2)", "GEOMETRYCOLLECTION (POLYGON ((0 0, 1 0, 1 1, 0 0)), POINT (5 5))",
+            "POLYGON ((0 0, 2 2, 2 0, 0 2, 0 0))", "garbage", "POLYGON ((0 0, 1 0, 1 1))",
+            "POLYGON ((110.123456 40.5, 110.12345 40.50005, 110.1 40.6, 110.123456 40.5))"]
+    geoms = geo.parse_wkt(wkts)
+    assert geoms[6] is None and geoms[7] is None and geoms[5].is_valid
+    keys = [str(i) for i in range(len(wkts))]
+    for tol in (0, geo.PARCEL_TOLERANCE, 0.5):
+        want = [None if g is None else geo.to_shape(k, g, tol)
+                for k, g in zip(keys, geoms, strict=True)]
+        assert geo.to_shapes(keys, geoms, tol) == want
+
+    df = pd.DataFrame({
+        "s": pd.Series(["a", None], dtype="str"), "s2": pd.array(["x", None], dtype="string"),
+        "f": [1.5, np.nan], "f32": np.array([0.1, np.nan], dtype=np.float32),
+        "i": [1, 2], "i64": pd.array([1, None], dtype="Int64"), "b": [True, False],
+        "nb": pd.array([True, None], dtype="boolean"), "o": [1, "x"],
+        "t": pd.to_datetime(["2024-01-01", None]),
+    })
+    want = [{k: (None if isnull(v) else (v if isinstance(v, int | float) else str(v)))
+             for k, v in r.items()} for r in df.to_dict("records")]
+    got = generic_table("k", "", "", "m", df).records
+    assert got == want
+    assert [[type(v) for v in r.values()] for r in got] == [[type(v) for v in r.values()]
+                                                            for r in want]
+
+
+def test_figure_json_shares_large_values_between_languages():
+    import json
+
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from dashboards.core import Fig, Figure, fig_dict, text_array
+
+    xs = np.linspace(110.0, 110.5, 2000).astype(np.float32)
+    ids = text_array([f"P{i}" for i in range(2000)])
+
+    def build(lang: str) -> Fig:
+        return Fig([go.Scatter(x=xs, y=xs, customdata=ids, mode="markers"),
+                    go.Scatter(x=[1, 2], y=[3, 4], text=[lang, lang], mode="text")],
+                   {"title": {"text": lang}})
+
+    fig = Figure("m", "图", "Map", ["dim_parcels"], build("zh"), build("en"))
+    zh, en, shared = (json.loads(fig.spec("zh")), json.loads(fig.spec("en")),
+                      json.loads(fig.shared))
+    assert zh["shared"] == en["shared"] == "spec-m-shared"
+    refs = {k: zh["data"][0][k].get("$shared") for k in ("x", "y", "customdata")}
+    assert sorted(refs.values()) == [0, 1, 2] and en["data"][0]["customdata"] == zh["data"][0][
+        "customdata"]
+    assert len(shared) == 3 and shared[refs["customdata"]][:2] == ["P0", "P1"]
+    assert zh["data"][1]["text"] == ["zh", "zh"] and zh["layout"]["title"]["text"] == "zh"
+    # put back, each language is exactly the figure's own JSON
+    for lang, spec in (("zh", zh), ("en", en)):
+        del spec["shared"]
+        for t in spec["data"]:
+            for k, v in list(t.items()):
+                if isinstance(v, dict) and "$shared" in v:
+                    t[k] = shared[v["$shared"]]
+        assert spec == json.loads(build(lang).to_json())
+    # Fig writes what go.Figure writes (numpy arrays as base64 typed arrays)
+    f = build("zh")
+    assert json.loads(f.to_json())["data"] == json.loads(f.figure().to_json())["data"]
+    assert f.to_dict()["data"][0]["x"]["dtype"] == "f4"
+    assert json.loads(json.dumps(fig_dict(f.figure()), default=list)) == json.loads(
+        f.figure().to_json())
+    small = Figure("s", "", "", [], build("zh"), build("zh"))
+    small.fig_zh.data = small.fig_zh.data[1:]
+    small.fig_en.data = small.fig_en.data[1:]
+    assert small.shared == "" and "shared" not in json.loads(small.spec("zh"))

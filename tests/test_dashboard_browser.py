@@ -18,7 +18,7 @@ import pytest
 
 from dashboards.build import build_site
 from tests.conftest import ARTIFACTS
-from tests.test_dashboard import make_marts
+from tests.test_dashboard import grid_parcels, make_marts
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -88,6 +88,10 @@ def make_home(root: Path) -> Path:
         for pid, county, zone, cls, x, y in PARCELS:
             mem.execute("insert into p values (?, ?, ?, ?, ?, ?)",
                         [pid, county, zone, cls, 1000.0, _square(x, y)])
+        # enough parcels in F01 for its parcel map to ship polygons and hover ids once for zh+en
+        for pid, county, zone, cls, wkt in grid_parcels("F01", x0=110.10, y0=40.70):
+            mem.execute("insert into p values (?, ?, ?, ?, ?, ?)",
+                        [pid, county, zone, cls, 36.0, wkt])
         mem.execute(f"copy p to '{wh / 'raw' / 'parcels' / 'p1.parquet'}' (format parquet)")
         mem.execute("""
             create table h as select
@@ -166,6 +170,27 @@ def test_pages_render_offline_in_chromium(site: Path):
                     assert "Overview" in page.inner_text("h2.page-title")
                     page.screenshot(path=str(out / "index-en.png"), full_page=True)
                     page.click("#lang-toggle")
+                if name == "zone-F01":
+                    # the parcel map's polygons and hover ids are in the page once, for both
+                    # languages; each language's chart gets all of them back
+                    assert page.locator("#spec-locator-F01-shared").count() == 1
+                    drawn = []
+                    for lang in ("zh", "en"):
+                        if lang == "en":
+                            page.click("#lang-toggle")
+                        sel = f'.plot[data-fig="spec-locator-{lang}"]'.replace(
+                            "locator-", "locator-F01-")
+                        page.wait_for_function(
+                            f"() => document.querySelector('{sel}').querySelector('svg.main-svg')",
+                            timeout=20_000)
+                        drawn.append(page.evaluate(
+                            f"""() => document.querySelector('{sel}')._fullData.map(t =>
+                                [t.x ? t.x.length : 0, t.customdata ? t.customdata.length : 0])"""))
+                    page.click("#lang-toggle")
+                    assert drawn[0] == drawn[1]
+                    n = len(grid_parcels()) + 2  # the grid and F01's two fixture parcels
+                    assert [n * 5 + n - 1, 0] in drawn[0]  # one polygon trace, rings split by gaps
+                    assert [n, n] in drawn[0]  # the hover points
                 page.close()
         finally:
             browser.close()

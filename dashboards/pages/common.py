@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from pandas.core.dtypes.cast import maybe_box_native
 
 from dashboards import geo
 from dashboards.core import (
@@ -403,16 +405,18 @@ def parcels_source(marts: Marts) -> tuple[str | None, pd.DataFrame]:
     return None, pd.DataFrame()
 
 
-_ZONE_CACHE: dict[int, dict[str, geo.Shape]] = {}
+def parcel_geometry(marts: Marts) -> geo.ParcelGeometry | None:
+    """The parcel polygons of ``parcels_source``, parsed once per build (``Marts.cache``): the
+    zones map and the 22 zone pages all draw from the same parsed geometry."""
+    if "parcel_geometry" not in marts.cache:
+        src, parcels = parcels_source(marts)
+        marts.cache["parcel_geometry"] = geo.ParcelGeometry(src, parcels) if src else None
+    return marts.cache["parcel_geometry"]
 
 
 def zones_geo(marts: Marts) -> tuple[str | None, dict[str, geo.Shape]]:
-    src, parcels = parcels_source(marts)
-    key = id(parcels)
-    if key not in _ZONE_CACHE:
-        _ZONE_CACHE.clear()
-        _ZONE_CACHE[key] = geo.zone_shapes(parcels) if src else {}
-    return src, _ZONE_CACHE[key]
+    pg = parcel_geometry(marts)
+    return (pg.source, pg.zones) if pg else (None, {})
 
 
 PESTS = {
@@ -483,7 +487,27 @@ def generic_table(key: str, title_zh: str, title_en: str, name: str, df: pd.Data
         kind = "num" if pd.api.types.is_float_dtype(df[c]) else (
             "int" if pd.api.types.is_integer_dtype(df[c]) else "text")
         cols.append(Col(c, c, c, kind, 2 if kind == "num" else 0))
-    records = [{k: (None if isnull(v) else (v if isinstance(v, int | float) else str(v)))
-                for k, v in r.items()} for r in df.to_dict("records")]
+    names = list(df.columns)
+    values = [column_cells(df.iloc[:, i]) for i in range(len(names))]
+    records = [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
     return Table(key, title_zh, title_en, [name], cols, records, max_rows=max_rows)
+
+
+def _cell(v: Any) -> Any:
+    return None if isnull(v) else (v if isinstance(v, int | float) else str(v))
+
+
+def column_cells(s: pd.Series) -> list[Any]:
+    """A column's table cells: ``_cell`` of each value as ``DataFrame.to_dict("records")`` gives
+    it (None for missing, numbers as Python numbers, anything else as text), column-wise: a
+    zone's parcel register has 20,000 rows, and a dict per row through ``to_dict`` and ``isnull``
+    per cell was most of a zone page's time."""
+    dtype = s.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        return [None if v != v else v for v in s.to_numpy().tolist()]  # NaN != NaN
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return s.to_numpy().tolist()
+    if isinstance(dtype, pd.StringDtype):
+        return s.to_numpy(dtype=object, na_value=None).tolist()
+    return [_cell(maybe_box_native(v)) for v in s]
 

@@ -25,6 +25,7 @@ from dashboards.core import (
     num_or_none,
     pick,
     scaled,
+    text_array,
 )
 from dashboards.pages.common import (
     SEVERITY,
@@ -107,9 +108,10 @@ def fire_map(hsrc: str | None, hs: pd.DataFrame, fsrc: str | None, fr: pd.DataFr
                 marker={"size": 6, "color": YEAR_COLOURS[-len(years):][i] if len(years) <= 6
                         else YEAR_COLOURS[i % 6], "opacity": 0.8,
                         "line": {"width": 0.4, "color": "#5c1d00"}},
-                customdata=list(zip(sel["date"].dt.strftime("%Y-%m-%d"),
-                                    sel["satellite"].astype(str),
-                                    sel["frp_mw"].map(lambda v: fmt_num(v, 1)), strict=True)),
+                customdata=text_array(zip(sel["date"].dt.strftime("%Y-%m-%d"),
+                                          sel["satellite"].astype(str),
+                                          sel["frp_mw"].map(lambda v: fmt_num(v, 1)),
+                                          strict=True), 3),
                 hovertemplate="%{customdata[0]} · %{customdata[1]}<br>FRP %{customdata[2]} MW"
                 "<extra></extra>",
             ))

@@ -32,7 +32,7 @@ from dashboards.pages.common import (
     cause_name,
     counties_geo,
     generic_table,
-    parcels_source,
+    parcel_geometry,
     unavailable_figure,
     zone_figure,
     zone_sink,
@@ -222,10 +222,11 @@ def parcels_table(marts: Marts, zone_id: str) -> Table:
 
 
 def zone_locator(marts: Marts, zone_id: str, land_class: Any) -> Figure | None:
-    src, parcels = parcels_source(marts)
-    if not src or parcels.empty or "zone_id" not in parcels:
+    pg = parcel_geometry(marts)
+    if pg is None:
         return None
-    shapes = geo.parcel_shapes(parcels[parcels["zone_id"] == zone_id])
+    src = pg.source
+    shapes = pg.parcels_in(zone_id)
     if not shapes:
         return None
     cshapes = counties_geo()

@@ -17,6 +17,27 @@
     return document.documentElement.getAttribute("lang") === "en" ? "en" : "zh";
   }
 
+  // Trace values both languages share are shipped once, in the script element the spec names
+  // under "shared"; the spec holds {"$shared": i} in their place. Parsed afresh for every plot,
+  // as Plotly may keep and change the arrays it is given.
+  function withShared(spec) {
+    if (!spec.shared) { return spec; }
+    var src = document.getElementById(spec.shared);
+    var values = src ? JSON.parse(src.textContent) : [];
+    var data = spec.data || [];
+    for (var i = 0; i < data.length; i++) {
+      var trace = data[i];
+      for (var k in trace) {
+        if (!Object.prototype.hasOwnProperty.call(trace, k)) { continue; }
+        var v = trace[k];
+        if (v && typeof v === "object" && Object.prototype.hasOwnProperty.call(v, "$shared")) {
+          trace[k] = values[v.$shared];
+        }
+      }
+    }
+    return spec;
+  }
+
   // Plot only visible figures (hidden divs have no size); resize ones already drawn.
   function drawVisible() {
     if (typeof Plotly === "undefined") { return; }
@@ -27,7 +48,7 @@
       if (el.getAttribute("data-drawn")) { Plotly.Plots.resize(el); continue; }
       var src = document.getElementById(el.getAttribute("data-fig"));
       if (!src) { continue; }
-      var spec = JSON.parse(src.textContent);
+      var spec = withShared(JSON.parse(src.textContent));
       Plotly.newPlot(el, spec.data || [], spec.layout || {}, CONFIG);
       el.setAttribute("data-drawn", "1");
     }
