@@ -72,12 +72,13 @@ def test_marts_have_rows_and_reconcile(built):
             assert con.execute(f"select count(*) from {t}").fetchone()[0] > 0, t
         # CO2e is C x 44/12 (seed c_to_co2), biomass = AGB + BGB
         worst = con.execute(
-            "select max(abs(co2e_t - carbon_t * 3.6667)), max(abs(biomass_t_dm - agb_t_dm - bgb_t_dm)) "
-            "from fct_carbon_stock").fetchone()
+            "select max(abs(co2e_t - carbon_t * 3.6667)), "
+            "max(abs(biomass_t_dm - agb_t_dm - bgb_t_dm)) from fct_carbon_stock").fetchone()
         assert worst[0] < 1e-6 and worst[1] < 1e-6
         # zone parcels never exceed the zone's planned area by more than 1 %
         over = con.execute(
-            "select count(*) from dim_zones where parcel_area_mu > planned_area_mu * 1.01").fetchone()[0]
+            "select count(*) from dim_zones where parcel_area_mu > planned_area_mu * 1.01"
+        ).fetchone()[0]
         assert over == 0
         # the plan's indicators are all present for the latest year
         inds = {r[0] for r in con.execute(
@@ -144,7 +145,8 @@ def test_every_mart_and_column_is_described_and_docs_generate(built):
     con = duckdb.connect(str(db), read_only=True)
     try:
         tables = dict(con.execute(
-            "select table_name, comment from duckdb_tables() where schema_name = 'main'").fetchall())
+            "select table_name, comment from duckdb_tables() where schema_name = 'main'"
+        ).fetchall())
         columns = con.execute(
             "select table_name, column_name, comment from duckdb_columns() "
             "where schema_name = 'main'").fetchall()
