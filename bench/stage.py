@@ -26,12 +26,9 @@ def main(argv: list[str]) -> None:
     info: dict = {"stage": stage, "run_id": run_id}
     if stage == "ingest":
         from ingestion import loader
-        from ingestion.contracts import DAG_FAMILIES
+        from ingestion.contracts import INGEST_ORDER
 
-        # the three ingestion DAGs' families in one call, as pipeline.run_all
-        rows = pipeline.ingest([f for dag in ("ingest_surveys", "ingest_remote_sensing",
-                                              "ingest_disturbances") for f in DAG_FAMILIES[dag]],
-                               run_id=run_id, p=p)
+        rows = pipeline.ingest(INGEST_ORDER, run_id=run_id, p=p)  # as pipeline.run_all
         info.update(
             files=len(rows),
             rows_received=sum(r.rows_received for r in rows),

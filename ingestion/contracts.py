@@ -307,6 +307,11 @@ DAG_FAMILIES: dict[str, list[str]] = {}
 for _f in FAMILIES.values():
     DAG_FAMILIES.setdefault(_f.dag, []).append(_f.name)
 
+#: The three ingestion DAGs' families in one list, in DAG order (surveys first: the parcels
+#: layer the later families are checked against), for callers that ingest everything at once.
+INGEST_ORDER: list[str] = [f for dag in ("ingest_surveys", "ingest_remote_sensing",
+                                         "ingest_disturbances") for f in DAG_FAMILIES[dag]]
+
 
 # --- Header aliases and value aliases --------------------------------------------------------
 # What field crews and portals call the contract columns. Per family and column: the Chinese

@@ -585,7 +585,7 @@ def ingest_file(
         from sinkwatch import gates
 
         t_gate = time.perf_counter()
-        batch_id = f"{family.name}:{digest[:12]}"
+        batch_id = gates.batch_id(family.name, digest)
         in_db = accepted_n > GATE_FULL_ROWS
         if in_db:
             result = gates.validate_parquet(family.name, raw_dest, batch_id, update_docs=False)
@@ -700,9 +700,8 @@ def ingest_paths(
 ) -> list[ManifestRow]:
     """Ingest the given files as ``family_name`` (sorted by name); files seen before are skipped.
 
-    ``docs``: rebuild the GX Data Docs site when a file was gated (a rebuild reads every stored
-    result, so a caller ingesting several families passes False and builds them once, see
-    :func:`sinkwatch.pipeline.ingest`)."""
+    ``docs``: build the GX Data Docs pages of the gated files and the index (a caller ingesting
+    several families passes False and builds them once, see :func:`sinkwatch.pipeline.ingest`)."""
     family = FAMILIES[family_name]
     paths.ensure()
     ensure_empty_partitions(paths)

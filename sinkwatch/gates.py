@@ -681,9 +681,14 @@ def validate_marts(db_path: Path, run_id: str, schema: str | None = None) -> lis
 # Data Docs
 
 
+def batch_id(family: str, sha256: str) -> str:
+    """The raw gate's batch id of a received file (also its checkpoint run name)."""
+    return f"{family}:{sha256[:12]}"
+
+
 def docs_run_names(rows: Iterable[Any]) -> list[str]:
     """The raw checkpoint run names (batch ids) of the gated files among manifest rows."""
-    return [f"{r.family}:{r.sha256[:12]}" for r in rows if getattr(r, "gate_suite", None)]
+    return [batch_id(r.family, r.sha256) for r in rows if getattr(r, "gate_suite", None)]
 
 
 def build_data_docs(run_names: Iterable[str] | None = None) -> Path:
@@ -691,6 +696,10 @@ def build_data_docs(run_names: Iterable[str] | None = None) -> Path:
     run names: a mart run id, or raw batch ids ``family:sha12`` from :func:`docs_run_names`):
     the pages of those runs' validation results and the index only, so that a night's cost does
     not grow with the history of stored results; without: every stored result."""
+    if run_names is not None:
+        run_names = list(run_names)
+        if not run_names:  # nothing gated: no GX context (and no GX import) at all
+            return data_docs_index()
     with _LOCK:
         context = _context(gx_home())
         ids = None

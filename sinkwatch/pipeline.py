@@ -192,7 +192,7 @@ def selection(current: dict[str, str], published: dict[str, str] | None) -> list
     return [f"{sources[f]}+" for f in changed] + [EVERY_RUN]
 
 
-def _record_inputs(db: Path, inputs: dict[str, str], selected: list[str] | None) -> None:
+def _record_inputs(db: Path, inputs: dict[str, str]) -> None:
     import duckdb
 
     con = duckdb.connect(str(db))
@@ -252,7 +252,7 @@ def build(run_id: str, full_refresh: bool = False, p: Paths | None = None,
         if not (("--full-refresh" in args) if unit_tests is None else unit_tests):
             args += ["--exclude-resource-type", "unit_test"]
         out = run_dbt(args, work, p, run_id)
-        _record_inputs(work, inputs, selected)
+        _record_inputs(work, inputs)
         os.replace(work, db)
         summary = [line for line in out.splitlines() if "Done. PASS=" in line]
         mode = "full refresh" if "--full-refresh" in args else f"incremental from {start}"
@@ -398,7 +398,7 @@ def ingest(families: list[str], run_id: str = "manual", gate: bool = True,
            p: Paths | None = None) -> list:
     """Ingest what waits in landing/ for each family, in the order given (parcels first: the
     later families check against the new layer). The GX Data Docs are rebuilt once at the end
-    when any file was gated (a rebuild reads every stored result), also when a family fails
+    when any file was gated (their pages and the index), also when a family fails
     after earlier ones were gated."""
     from ingestion import loader
 
@@ -432,13 +432,11 @@ def ingest(families: list[str], run_id: str = "manual", gate: bool = True,
 def run_all(run_id: str | None = None, p: Paths | None = None, full_refresh: bool = False
             ) -> Path:
     """The whole nightly path without Airflow (same functions the DAGs call)."""
-    from ingestion.contracts import DAG_FAMILIES
+    from ingestion.contracts import INGEST_ORDER
 
     p = p or paths()
     run_id = run_id or datetime.now(UTC).strftime("cli_%Y%m%dT%H%M%S")
-    # the three ingestion DAGs' families in one call (same order): one Data Docs rebuild
-    ingest([f for dag in ("ingest_surveys", "ingest_remote_sensing", "ingest_disturbances")
-            for f in DAG_FAMILIES[dag]], run_id=run_id, p=p)
+    ingest(INGEST_ORDER, run_id=run_id, p=p)  # one call: one Data Docs rebuild
     build(run_id, full_refresh=full_refresh, p=p)
     gate(run_id, p=p)
     publish(run_id, p=p)
