@@ -38,7 +38,7 @@ demo: venv
 			|| { tail -n 60 $(SINKWATCH_HOME)/logs/demo_$$dag.log; exit 1; }; \
 		grep -E "DagRun Finished|state=" $(SINKWATCH_HOME)/logs/demo_$$dag.log | tail -n 1; \
 	done
-	@$(VENV)/bin/python -m sinkwatch.report
+	@$(VENV)/bin/python -m orchestration.summary
 
 test: venv
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

@@ -1,7 +1,7 @@
 """Deterministic city-scale dataset for the benchmark, in the real upload formats.
 
 The landscape, the forest plots, grassland quadrats, wetland surveys, demonstration forests, fire
-reports and pest reports come from :mod:`sinkwatch.sample_data` (same conventions: county codes,
+reports and pest reports come from :mod:`sample_data` (same conventions: county codes,
 zones, species, parcel ids), at a finer grid and with more plots, quadrats and reports. The two
 large families are written here, vectorised and in chunks so that no more than one chunk is in
 memory:
@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import shapely
 
-from sinkwatch import sample_data as sd
+import sample_data as sd
 
 SEED = 20211008
 

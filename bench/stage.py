@@ -3,7 +3,7 @@ resident memory (``os.wait4``: the process and every child it waited for, dbt in
 
     python -m bench.stage <stage> <run_id> <result.json> [--full-refresh]
 
-Stages call the same functions as the Airflow tasks (:mod:`sinkwatch.pipeline`). The result file
+Stages call the same functions as the Airflow tasks (:mod:`orchestration.pipeline`). The result file
 gets the stage's own figures (rows, and for ``ingest`` the time spent in the raw gate).
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 def main(argv: list[str]) -> None:
     stage, run_id, out = argv[0], argv[1], Path(argv[2])
     full_refresh = "--full-refresh" in argv
-    from sinkwatch import pipeline
+    from orchestration import pipeline
     from sinkwatch.config import paths
 
     p = paths()
@@ -26,7 +26,7 @@ def main(argv: list[str]) -> None:
     info: dict = {"stage": stage, "run_id": run_id}
     if stage == "ingest":
         from ingestion import loader
-        from ingestion.contracts import INGEST_ORDER
+        from sinkwatch.contracts import INGEST_ORDER
 
         rows = pipeline.ingest(INGEST_ORDER, run_id=run_id, p=p)  # as pipeline.run_all
         info.update(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag
 
-from sinkwatch.dagkit import DEFAULT_ARGS, ingest_task
+from orchestration.dagkit import DEFAULT_ARGS, ingest_task
 
 FAMILIES = ["parcels", "forest_plots", "grassland_quadrats", "wetland_surveys", "demo_forests"]
 

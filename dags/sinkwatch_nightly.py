@@ -23,7 +23,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Param, dag, task
 
-from sinkwatch.dagkit import DEFAULT_ARGS, DUCKDB_POOL, MARTS_ASSET, RAW_ASSETS
+from orchestration.dagkit import DEFAULT_ARGS, DUCKDB_POOL, MARTS_ASSET, RAW_ASSETS
 
 
 @dag(
@@ -41,26 +41,26 @@ from sinkwatch.dagkit import DEFAULT_ARGS, DUCKDB_POOL, MARTS_ASSET, RAW_ASSETS
 def sinkwatch_nightly():
     @task(pool=DUCKDB_POOL, inlets=list(RAW_ASSETS.values()))
     def build_marts(run_id: str | None = None, params: dict | None = None) -> str:
-        from sinkwatch import pipeline
+        from orchestration import pipeline
 
         full_refresh = bool((params or {}).get("full_refresh", False))
         return str(pipeline.build(run_id, full_refresh=full_refresh))
 
     @task(pool=DUCKDB_POOL, retries=0)
     def gate_marts(build_db: str, run_id: str | None = None) -> None:
-        from sinkwatch import pipeline
+        from orchestration import pipeline
 
         pipeline.gate(run_id)
 
     @task(pool=DUCKDB_POOL, outlets=[MARTS_ASSET])
     def publish(run_id: str | None = None) -> str:
-        from sinkwatch import pipeline
+        from orchestration import pipeline
 
         return str(pipeline.publish(run_id))
 
     @task
     def refresh_dashboard(run_id: str | None = None) -> str:
-        from sinkwatch import pipeline
+        from orchestration import pipeline
 
         return str(pipeline.refresh_dashboard(run_id))
 

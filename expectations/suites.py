@@ -2,7 +2,7 @@
 
 Two stages, one suite per thing gated:
 
-* ``raw__<family>``: one per upload family of ``ingestion.contracts``, derived from its column
+* ``raw__<family>``: one per upload family of ``sinkwatch.contracts``, derived from its column
   contract (columns exist, required columns not null, min/max ranges, allowed sets, natural key
   unique, at least one row) plus a few ecological rules that a single batch can check.
 * ``marts__<table>``: one per published mart table built by dbt.
@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingestion.contracts import COUNTY_CODES, FAMILIES, LAND_CLASSES, Family
 from sinkwatch.config import EXPECTATIONS_DIR
+from sinkwatch.contracts import COUNTY_CODES, FAMILIES, LAND_CLASSES, Family
 
 if TYPE_CHECKING:
     from types import ModuleType

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ingestion.contracts import ALIASES, VALUE_ALIASES, Family
+from sinkwatch.contracts import ALIASES, VALUE_ALIASES, Family
 
 #: unit spellings -> (dimension, factor to the dimension's base unit: m, m2, m3, g, percent, deg, K)
 UNITS: dict[str, tuple[str, float]] = {}

@@ -39,10 +39,10 @@ import pyarrow.parquet as pq
 
 from ingestion import readers, spatial, vegetation
 from ingestion.context import Context
-from ingestion.contracts import FAMILIES, LINEAGE_COLUMNS, Family
 from ingestion.tabular import UnreadableFile
 from ingestion.validate import SchemaError, coerce, split_rows
 from sinkwatch.config import Paths
+from sinkwatch.contracts import FAMILIES, LINEAGE_COLUMNS, Family
 
 log = logging.getLogger(__name__)
 
@@ -582,7 +582,7 @@ def ingest_file(
 
     gate_suite = gate_passed = gate_failed = None
     if status == "loaded" and gate and accepted_n and raw_dest.exists():
-        from sinkwatch import gates
+        from expectations import gates
 
         t_gate = time.perf_counter()
         batch_id = gates.batch_id(family.name, digest)
@@ -701,7 +701,8 @@ def ingest_paths(
     """Ingest the given files as ``family_name`` (sorted by name); files seen before are skipped.
 
     ``docs``: build the GX Data Docs pages of the gated files and the index (a caller ingesting
-    several families passes False and builds them once, see :func:`sinkwatch.pipeline.ingest`)."""
+    several families passes False and builds them once, see
+    :func:`orchestration.pipeline.ingest`)."""
     family = FAMILIES[family_name]
     paths.ensure()
     ensure_empty_partitions(paths)
@@ -714,7 +715,7 @@ def ingest_paths(
         if row is not None:
             rows.append(row)
     if docs and any(r.gate_suite for r in rows):  # the batches' results, in the Data Docs once
-        from sinkwatch import gates
+        from expectations import gates
 
         gates.build_data_docs(gates.docs_run_names(rows))
     return rows

@@ -15,8 +15,8 @@ import pandas as pd
 import shapely
 
 from ingestion import headers, spatial
-from ingestion.contracts import FAMILIES
 from ingestion.tabular import EmptyFile, UnknownLayout, UnreadableFile
+from sinkwatch.contracts import FAMILIES
 
 FAMILY = FAMILIES["parcels"]
 

@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 
 from ingestion import firms, headers, parcels, vegetation
-from ingestion.contracts import FAMILIES, Family
 from ingestion.tabular import (
     EmptyFile,
     MissingReference,
@@ -25,6 +24,7 @@ from ingestion.tabular import (
     read_delimited,
     read_excel,
 )
+from sinkwatch.contracts import FAMILIES, Family
 
 #: Data sheet name of the upload templates (``ingestion.templates``); a workbook with a sheet of
 #: this name or of the family's name is read from that sheet, otherwise from the first sheet.

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ingestion.contracts import ALIASES, FAMILIES, VALUE_ALIASES, Column
 from ingestion.readers import TEMPLATE_SHEET
+from sinkwatch.contracts import ALIASES, FAMILIES, VALUE_ALIASES, Column
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 SURVEY_FAMILIES = (

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ingestion.contracts import Column, Family
 from sinkwatch.config import DBT_PROJECT_DIR
+from sinkwatch.contracts import Column, Family
 
 TRUE_WORDS = {"true", "t", "1", "yes", "y", "是"}
 FALSE_WORDS = {"false", "f", "0", "no", "n", "否"}

@@ -39,8 +39,8 @@ import pandas as pd
 import pyarrow as pa
 
 from ingestion import headers
-from ingestion.contracts import FAMILIES
 from ingestion.tabular import EmptyFile, UnknownLayout, UnreadableFile, decode, sniff_delimiter
+from sinkwatch.contracts import FAMILIES
 
 FAMILY = FAMILIES["vegetation_indices"]
 BATCH_BYTES = 8 << 20

@@ -6,4 +6,4 @@
 # The same scenario runs in `make test` as tests/test_production_topology.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec .venv/bin/python -m sinkwatch.prod_topology "$@"
+exec .venv/bin/python -m tests.harness.prod_topology "$@"

@@ -13,7 +13,7 @@ import pytest
 
 from bench import generate
 from bench.run import STAGES, TARGETS, _land
-from sinkwatch import pipeline
+from orchestration import pipeline
 from sinkwatch.config import Paths
 
 #: Tables that legitimately differ between two builds: the run id and build time, the history.

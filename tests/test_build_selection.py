@@ -1,10 +1,10 @@
-"""Which models an incremental build selects (sinkwatch.pipeline.selection): the ones downstream
+"""Which models an incremental build selects (orchestration.pipeline.selection): the ones downstream
 of the raw families whose files changed since the published build, plus the run's bookkeeping;
 every node when the published build's inputs are unknown or the dbt code changed."""
 
 from __future__ import annotations
 
-from sinkwatch import pipeline
+from orchestration import pipeline
 
 
 def _inputs(**families: str) -> dict[str, str]:
@@ -39,7 +39,7 @@ def test_changed_code_or_unknown_published_inputs_build_everything():
 
 
 def test_every_raw_family_has_a_dbt_source():
-    from ingestion.contracts import FAMILIES
+    from sinkwatch.contracts import FAMILIES
 
     assert set(FAMILIES) <= set(pipeline._family_sources())
 

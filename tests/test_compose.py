@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from orchestration.dagkit import DUCKDB_POOL
 from sinkwatch.config import Paths
-from sinkwatch.dagkit import DUCKDB_POOL
 
 REPO = Path(__file__).resolve().parent.parent
 COMPOSE = REPO / "docker-compose.yml"

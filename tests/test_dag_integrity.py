@@ -60,7 +60,7 @@ def test_nightly_uses_the_duckdb_pool_and_order(dagbag):
 
 
 def test_ingestion_dags_declare_assets(dagbag):
-    from ingestion.contracts import DAG_FAMILIES
+    from sinkwatch.contracts import DAG_FAMILIES
 
     for dag_id, families in DAG_FAMILIES.items():
         dag = dagbag.dags[dag_id]

@@ -17,10 +17,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.contracts import FAMILIES
-from sinkwatch import gates, pipeline
+from expectations import gates
+from orchestration import pipeline
+from sample_data import generate
 from sinkwatch.config import Paths
-from sinkwatch.sample_data import generate
+from sinkwatch.contracts import FAMILIES
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""The Great Expectations gate (sinkwatch.gates) on small hand-built batches and DuckDB marts.
+"""The Great Expectations gate (expectations.gates) on small hand-built batches and DuckDB marts.
 
 Importing GX costs ~10-15 s, paid once by the module-scoped ``gates`` fixture; each
 validation then takes well under a second (marts: ~2 s).
@@ -20,7 +20,7 @@ from expectations.suites import MARTS, TARGET_INDICATORS
 
 @pytest.fixture(scope="module")
 def gates():
-    from sinkwatch import gates as module
+    from expectations import gates as module
 
     module.import_gx()
     return module
@@ -193,7 +193,7 @@ def build_marts(
 
 
 def test_gates_module_does_not_import_gx() -> None:
-    code = "import sys, sinkwatch.gates; assert 'great_expectations' not in sys.modules"
+    code = "import sys, expectations.gates; assert 'great_expectations' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -311,8 +311,9 @@ def test_parcels_layer_is_shared_across_contexts_and_reloaded_after_new_parcels(
 
 
 def test_pipeline_ingest_builds_data_docs_once_for_all_gated_families(home, monkeypatch):
+    from expectations import gates
     from ingestion import context
-    from sinkwatch import gates, pipeline
+    from orchestration import pipeline
 
     context.clear_cache()
     calls, names = [], []

@@ -21,7 +21,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from ingestion.loader import ingest_family, ingest_paths
-from sinkwatch import cli
+from orchestration import cli
 from tests.conftest import FIXTURES, write
 
 REAL = FIXTURES / "realdata"

@@ -8,10 +8,10 @@ import hashlib
 import duckdb
 import pytest
 
-from ingestion.contracts import FAMILIES
-from sinkwatch import pipeline
+from orchestration import pipeline
+from sample_data import generate
 from sinkwatch.config import Paths
-from sinkwatch.sample_data import generate
+from sinkwatch.contracts import FAMILIES
 
 FACTS = ("fct_carbon_stock", "fct_annual_sink", "fct_target_progress", "dim_zones", "dim_counties",
          "fct_city_annual_sink", "fct_city_sink_uncertainty")
@@ -108,7 +108,7 @@ def test_rebuild_gives_identical_marts(built):
 
 
 def test_gate_publish_and_failed_gate_keeps_last_good(built):
-    from sinkwatch import gates
+    from expectations import gates
 
     p, _, _ = built
     pipeline.build("good", p=p)

@@ -16,8 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sinkwatch import prod_topology
-from sinkwatch.prod_topology import NIGHTLY_DAG, Topology
+from tests.harness import prod_topology
+from tests.harness.prod_topology import NIGHTLY_DAG, Topology
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "prod_topology"

@@ -1,4 +1,4 @@
-"""Properties of the synthetic Baotou sample dataset (``sinkwatch.sample_data``), small scale."""
+"""Properties of the synthetic Baotou sample dataset (``sample_data``), small scale."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from ingestion.contracts import FAMILIES, Column
-from sinkwatch import sample_data as sd
+import sample_data as sd
 from sinkwatch.config import DBT_PROJECT_DIR
+from sinkwatch.contracts import FAMILIES, Column
 
 SEEDS = DBT_PROJECT_DIR / "seeds"
 LAST_DAY = date(2025, 12, 31)

@@ -24,7 +24,7 @@ def _cmd_paths(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample_data(args: argparse.Namespace) -> int:
-    from sinkwatch.sample_data import generate
+    from sample_data import generate
 
     p = paths().ensure()
     written = generate(p.landing, scale=args.scale, seed=args.seed)
@@ -36,7 +36,7 @@ def _cmd_sample_data(args: argparse.Namespace) -> int:
 def _family_of(path: Path, landing: Path) -> str | None:
     """The family a path belongs to: the folder it sits in (``landing/<family>/`` or any
     folder named after a family)."""
-    from ingestion.contracts import FAMILIES
+    from sinkwatch.contracts import FAMILIES
 
     for parent in [path, *path.parents] if path.is_dir() else path.parents:
         if parent.name in FAMILIES:
@@ -48,8 +48,8 @@ def _family_of(path: Path, landing: Path) -> str | None:
 
 def _ingest_paths(args: argparse.Namespace) -> int:
     """``sinkwatch ingest PATH... [--family F] [--json]``: files or folders, outside landing/."""
-    from ingestion.contracts import FAMILIES
     from ingestion.loader import ingest_paths
+    from sinkwatch.contracts import FAMILIES
 
     p = paths().ensure()
     by_family: dict[str, list[Path]] = {}
@@ -81,7 +81,7 @@ def _ingest_paths(args: argparse.Namespace) -> int:
                                  remove_source=False, docs=False)
     finally:
         if any(r.gate_suite for r in rows):  # the Data Docs once, not once per family
-            from sinkwatch import gates
+            from expectations import gates
 
             gates.build_data_docs(gates.docs_run_names(rows))
     if args.json:
@@ -102,8 +102,8 @@ def _ingest_paths(args: argparse.Namespace) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from ingestion.contracts import DAG_FAMILIES, FAMILIES
-    from sinkwatch import pipeline
+    from orchestration import pipeline
+    from sinkwatch.contracts import DAG_FAMILIES, FAMILIES
 
     if args.family and args.family not in FAMILIES:
         print(f"unknown family {args.family!r}; known: {', '.join(FAMILIES)}", file=sys.stderr)
@@ -136,14 +136,15 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from sinkwatch import pipeline
+    from orchestration import pipeline
 
     print(pipeline.build(args.run_id, full_refresh=args.full_refresh))
     return 0
 
 
 def _cmd_gate(args: argparse.Namespace) -> int:
-    from sinkwatch import gates, pipeline
+    from expectations import gates
+    from orchestration import pipeline
 
     try:
         results = pipeline.gate(args.run_id)
@@ -157,14 +158,14 @@ def _cmd_gate(args: argparse.Namespace) -> int:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from sinkwatch import pipeline
+    from orchestration import pipeline
 
     print(pipeline.publish(args.run_id))
     return 0
 
 
 def _cmd_dashboard(args: argparse.Namespace) -> int:
-    from sinkwatch import pipeline
+    from orchestration import pipeline
 
     site = pipeline.refresh_dashboard(args.run_id)
     print(site / "index.html")
@@ -172,7 +173,7 @@ def _cmd_dashboard(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sinkwatch import pipeline
+    from orchestration import pipeline
 
     site = pipeline.run_all(args.run_id, full_refresh=args.full_refresh)
     print(f"published {paths().published}\ndashboard {site / 'index.html'}")

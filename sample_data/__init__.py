@@ -2,7 +2,7 @@
 
 Nothing written here is official data. The files imitate what the platform's users upload (forestry
 bureau surveys, NASA FIRMS downloads, MODIS NDVI extracts, pest and fire reports), with the column
-contracts of :mod:`ingestion.contracts`, so that the whole pipeline can be built, tested and shown
+contracts of :mod:`sinkwatch.contracts`, so that the whole pipeline can be built, tested and shown
 without real survey data. Totals are tuned to published city-level figures (see
 the project's carbon-accounting reference, §6); everything below the city level is made up.
 
@@ -32,7 +32,7 @@ Design
   sources (Baogang, two thermal power plants, Bayan Obo) are placed at approximate coordinates.
 
 Output is byte-identical for the same ``(scale, seed)``: fixed iteration orders, fixed float
-formatting, no timestamps. Run ``python -m sinkwatch.sample_data LANDING --scale demo``.
+formatting, no timestamps. Run ``python -m sample_data LANDING --scale demo``.
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ from pyproj import Transformer
 from shapely.geometry import LineString, MultiPolygon, Polygon, box, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from ingestion.contracts import COUNTY_CODES, FAMILIES
 from sinkwatch.config import BOUNDARIES_GEOJSON, DBT_PROJECT_DIR
+from sinkwatch.contracts import COUNTY_CODES, FAMILIES
 
 # --------------------------------------------------------------------------------------------
 # Constants: projection, plan figures, counties, zones, geography

@@ -5,7 +5,7 @@ services of ``docker-compose.yml`` minus the containers.
 
 Used by ``tests/test_production_topology.py`` and runnable by hand::
 
-    python -m sinkwatch.prod_topology            # sample data, the four DAGs through the REST API
+    python -m tests.harness.prod_topology    # sample data, the four DAGs through the REST API
 
 Everything it creates is its own and is removed on exit, even on failure or Ctrl-C: a fresh
 PostgreSQL database ``sinkwatch_ci_<random>`` (dropped), an otherwise empty Redis database index

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from airflow.sdk import Asset, task
 
-from ingestion.contracts import FAMILIES
+from sinkwatch.contracts import FAMILIES
 
 DUCKDB_POOL = "duckdb_build"
 
@@ -35,7 +35,7 @@ def ingest_task(family: str):
 
     @task(task_id=f"ingest_{family}", outlets=[RAW_ASSETS[family]])
     def _ingest(run_id: str | None = None) -> dict:
-        from sinkwatch import pipeline
+        from orchestration import pipeline
 
         rows = pipeline.ingest([family], run_id=run_id or "manual")
         return {

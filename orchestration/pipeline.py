@@ -204,7 +204,7 @@ def _record_inputs(db: Path, inputs: dict[str, str]) -> None:
         con.execute(f"comment on table {INPUTS_TABLE} is 'What this build was made from: per raw "
                     "family a sha256 over its manifest rows, and the dbt code (__code__). The "
                     "next incremental build rebuilds only the models downstream of families "
-                    "whose fingerprint changed (sinkwatch.pipeline.selection).'")
+                    "whose fingerprint changed (orchestration.pipeline.selection).'")
     finally:
         con.close()
 
@@ -307,7 +307,8 @@ def gated_rows(db: Path) -> int:
 def gate(run_id: str, p: Paths | None = None) -> list:
     """Validate the run's build file with the mart suites; raises GateFailed on a critical
     failure. Every suite's result goes into the run history; failures and warnings alert."""
-    from sinkwatch import alerts, gates
+    from expectations import gates
+    from sinkwatch import alerts
 
     p = p or paths()
     db = build_path(run_id, p)
@@ -417,7 +418,7 @@ def ingest(families: list[str], run_id: str = "manual", gate: bool = True,
         ok = True
     finally:
         if any(r.gate_suite for r in rows):
-            from sinkwatch import gates
+            from expectations import gates
 
             try:
                 gates.build_data_docs(gates.docs_run_names(rows))
@@ -432,7 +433,7 @@ def ingest(families: list[str], run_id: str = "manual", gate: bool = True,
 def run_all(run_id: str | None = None, p: Paths | None = None, full_refresh: bool = False
             ) -> Path:
     """The whole nightly path without Airflow (same functions the DAGs call)."""
-    from ingestion.contracts import INGEST_ORDER
+    from sinkwatch.contracts import INGEST_ORDER
 
     p = p or paths()
     run_id = run_id or datetime.now(UTC).strftime("cli_%Y%m%dT%H%M%S")

@@ -58,8 +58,8 @@ from expectations.suites import (
     mart_suite_name,
     raw_suite_name,
 )
-from ingestion.contracts import FAMILIES
 from sinkwatch.config import paths
+from sinkwatch.contracts import FAMILIES
 
 if TYPE_CHECKING:
     from types import ModuleType
