@@ -15,20 +15,43 @@ reported but never blocks.
 context under ``expectations/gx/``; the JSON there is generated, never edited by hand.
 ``python -m expectations.suites --check`` exits 1 when the committed JSON is out of date.
 
-Great Expectations is imported inside functions only (the import takes ~10-15 s), so the names
-and constants here are cheap to import.
+The severities, stages, thresholds, suite names and the suite builder are in
+``expectations/definitions.py``. Great Expectations is imported inside functions only (the
+import takes ~10-15 s).
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from expectations.definitions import (
+    ANNUAL_SINK_METHODS,
+    DBH_SHRINK_TOLERANCE_CM_PER_YR,
+    FRESHNESS_PARAMETER,
+    GX_PROJECT_ROOT,
+    MARTS,
+    MARTS_STAGE,
+    MAX_CARBON_DENSITY_T_C_PER_HA,
+    MAX_GRASSLAND_CARBON_DENSITY_T_C_PER_HA,
+    MAX_SUMMER_SNOW_CLOUD_SHARE,
+    N_ZONES,
+    RAW_STAGE,
+    SINK_YOY_RATIO_BOUNDS,
+    TARGET_INDICATORS,
+    TODAY_PARAMETER,
+    VIIRS_CONFIDENCE,
+    WARNING,
+    ZONE_AREA_TOLERANCE,
+    SuiteBuilder,
+    generated_meta,
+    import_gx,
+    mart_suite_name,
+    raw_suite_name,
+)
 from sinkwatch.config import EXPECTATIONS_DIR
 from sinkwatch.contracts import COUNTY_CODES, FAMILIES, LAND_CLASSES, Family
 
@@ -36,213 +59,15 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from great_expectations import ExpectationSuite
-    from great_expectations.expectations import Expectation
 
-CRITICAL = "critical"
-WARNING = "warning"
-SEVERITIES = (CRITICAL, WARNING)
-
-RAW_STAGE = "raw"
-MARTS_STAGE = "marts"
-
-#: ``gx.get_context(mode="file", project_root_dir=GX_PROJECT_ROOT)`` opens ``expectations/gx/``.
-GX_PROJECT_ROOT = EXPECTATIONS_DIR
-GX_DIR = EXPECTATIONS_DIR / "gx"
-#: Where the generated suite JSON lives (the expectations store of the committed context).
-SUITES_DIR = GX_DIR / "expectations"
-
-#: Suite parameter filled at validation time with the date of the run ("not in the future").
-TODAY_PARAMETER = "today"
-
-#: Columns of the published marts (dbt models under ``models/marts/``).
-MARTS: dict[str, tuple[str, ...]] = {
-    "fct_carbon_stock": (
-        "parcel_id",
-        "inventory_year",
-        "county_code",
-        "zone_id",
-        "land_class",
-        "area_mu",
-        "agb_t_dm",
-        "bgb_t_dm",
-        "carbon_t",
-        "co2e_t",
-        "carbon_density_t_c_per_ha",
-    ),
-    "fct_annual_sink": (
-        "year",
-        "zone_id",
-        "county_code",
-        "land_class",
-        "method",
-        "area_mu",
-        "removals_co2e_t",
-        "emissions_co2e_t",
-        "net_sink_co2e_t",
-    ),
-    "fct_target_progress": (
-        "scope",
-        "scope_id",
-        "indicator",
-        "year",
-        "value",
-        "unit",
-        "target_value",
-    ),
-    # Gate inputs built by dbt under models/marts/ops/ (cross-file and cross-mart checks).
-    "qa_tree_remeasurement": (
-        "plot_id",
-        "tree_id",
-        "species",
-        "dbh_cm",
-        "height_m",
-        "dbh_max_cm",
-        "height_max_m",
-        "dbh_growth_cm_per_yr",
-        "dbh_growth_max_cm_per_yr",
-        "is_resurrected",
-    ),
-    "qa_vegetation_index_seasons": (
-        "parcel_id",
-        "composite_year",
-        "season",
-        "snow_cloud_share",
-        "newest_composite_date",
-    ),
-    "qa_mart_reconciliation": ("check_kind", "subject", "ratio"),
-    "meta_run": ("run_id", "built_at", "data_as_of"),
-    "qa_plot_locations": ("sample_kind", "sample_id", "parcel_id", "lon", "lat", "is_in_parcel"),
-    "fct_zone_progress": (
-        "zone_id",
-        "land_class",
-        "planned_area_mu",
-        "parcel_area_mu",
-        "project_area_mu",
-        "net_sink_latest_co2e_t",
-    ),
-    "fct_demo_forest_compliance": (
-        "county_code",
-        "year",
-        "planted_area_mu",
-        "required_min_area_mu",
-        "is_compliant",
-        "shortfall_mu",
-    ),
-}
-#: The pilot zone's development zones: 12 forest, 5 grassland, 5 wetland.
-N_ZONES = 22
-#: Expectation parameter: the oldest acceptable date of the newest data (freshness rule).
-FRESHNESS_PARAMETER = "freshness_min_date"
-#: DBH may shrink by this much per year between cycles (tape position, bark) before it is an error.
-DBH_SHRINK_TOLERANCE_CM_PER_YR = 0.5
-#: A summer season with more snow/cloud-flagged composites than this gives no usable NDVI.
-MAX_SUMMER_SNOW_CLOUD_SHARE = 0.5
-#: Zone parcels may exceed the planned zone area by this factor (digitising tolerance).
-ZONE_AREA_TOLERANCE = 1.01
-#: City net sink of a land class may change by this factor year on year before it is questioned.
-SINK_YOY_RATIO_BOUNDS = (0.5, 1.5)
-#: Upper bound of a plausible grassland (herbaceous) carbon density, t C/ha.
-MAX_GRASSLAND_CARBON_DENSITY_T_C_PER_HA = 30
-#: Accounting methods of fct_annual_sink, as documented in models/marts/accounting/
-#: _accounting__models.yml (non_co2_only: forest years with fire CH4/N2O but no stock estimate;
-#: ipcc_tier1_soc: grassland with a soil-carbon change after a management change).
-ANNUAL_SINK_METHODS = (
-    "stock_difference", "gain_loss", "tier1_no_change", "ipcc_tier1_soc", "non_co2_only"
-)
-#: Indicators of the pilot-zone work plan that the progress mart must always report.
-TARGET_INDICATORS = (
-    "forest_coverage_pct",
-    "forest_stock_m3",
-    "grassland_cvc_pct",
-    "wetland_protection_rate_pct",
-    "sink_project_area_mu",
-    "demo_forest_area_mu",
-)
-#: VIIRS 375 m active fire confidence classes as FIRMS writes them (short and long forms).
-VIIRS_CONFIDENCE = ("l", "n", "h", "low", "nominal", "high")
-#: Upper bound of a plausible carbon density (t C/ha); mature forest rarely exceeds ~250.
-MAX_CARBON_DENSITY_T_C_PER_HA = 300
-
-
-def raw_suite_name(family: str) -> str:
-    return f"{RAW_STAGE}__{family}"
-
-
-def mart_suite_name(table: str) -> str:
-    return f"{MARTS_STAGE}__{table}"
-
-
-def suite_names() -> list[str]:
-    return [raw_suite_name(f) for f in FAMILIES] + [mart_suite_name(t) for t in MARTS]
-
-
-def _import_gx() -> ModuleType:
-    """Import GX quietly: its logger is noisy at INFO, and must be set before the import."""
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    import great_expectations as gx
-
-    return gx
-
-
-_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://sinkwatch/expectations")
-
-
-class _SuiteBuilder:
-    """Collects expectations for one suite; a later rule on the same domain replaces an earlier
-    one (so an ecological rule can restate a contract range with its reason, not duplicate it)."""
-
-    def __init__(self, name: str, meta: dict[str, Any]) -> None:
-        self.name = name
-        self.meta = meta
-        self._items: dict[tuple[str, str], Expectation] = {}
-
-    def add(
-        self,
-        expectation_cls: type[Expectation],
-        *,
-        severity: str = CRITICAL,
-        notes: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        if severity not in SEVERITIES:
-            raise ValueError(f"severity must be one of {SEVERITIES}, got {severity!r}")
-        domain = repr(
-            {
-                k: kwargs[k]
-                for k in ("column", "column_list", "column_A", "column_B", "row_condition")
-                if k in kwargs
-            }
-        )
-        self._items[(expectation_cls.expectation_type, domain)] = expectation_cls(
-            **kwargs, severity=severity, meta={"severity": severity}, notes=notes
-        )
-
-    def build(self) -> ExpectationSuite:
-        gx = _import_gx()
-        suite = gx.ExpectationSuite(
-            name=self.name, expectations=list(self._items.values()), meta=self.meta
-        )
-        # A stable id (suite + type + domain) keeps regenerated JSON identical when nothing
-        # changed, and keeps an expectation's id when only its bounds change. (Set after the
-        # suite is built: GX refuses expectations that already carry an id.)
-        for (expectation_type, domain), expectation in zip(
-            self._items, suite.expectations, strict=True
-        ):
-            key = f"{self.name}|{expectation_type}|{domain}"
-            expectation.id = str(uuid.uuid5(_ID_NAMESPACE, key))
-        return suite
-
-
-def _generated_meta(**extra: Any) -> dict[str, Any]:
-    return {"generated_by": "expectations/suites.py (do not edit the JSON)", **extra}
 
 
 def raw_suite(family: Family) -> ExpectationSuite:
     """Suite ``raw__<family>``: the column contract, then the family's ecological rules."""
-    gxe = _import_gx().expectations
-    s = _SuiteBuilder(
+    gxe = import_gx().expectations
+    s = SuiteBuilder(
         raw_suite_name(family.name),
-        _generated_meta(stage=RAW_STAGE, family=family.name, description=family.description),
+        generated_meta(stage=RAW_STAGE, family=family.name, description=family.description),
     )
     s.add(gxe.ExpectTableRowCountToBeBetween, min_value=1)
     for c in family.columns:
@@ -274,7 +99,7 @@ def raw_suite(family: Family) -> ExpectationSuite:
     return s.build()
 
 
-def _ecological_rules(family: str, s: _SuiteBuilder, gxe: ModuleType) -> None:
+def _ecological_rules(family: str, s: SuiteBuilder, gxe: ModuleType) -> None:
     """Rules beyond the column contract that one received batch can check."""
     from great_expectations.expectations.row_conditions import Column
 
@@ -337,8 +162,8 @@ def mart_suite(table: str) -> ExpectationSuite:
     """Suite ``marts__<table>`` for one published mart."""
     if table not in MARTS:
         raise KeyError(f"unknown mart {table!r}; known: {sorted(MARTS)}")
-    gxe = _import_gx().expectations
-    s = _SuiteBuilder(mart_suite_name(table), _generated_meta(stage=MARTS_STAGE, table=table))
+    gxe = import_gx().expectations
+    s = SuiteBuilder(mart_suite_name(table), generated_meta(stage=MARTS_STAGE, table=table))
     s.add(gxe.ExpectTableRowCountToBeBetween, min_value=1)
     for col in MARTS[table]:
         s.add(gxe.ExpectColumnToExist, column=col)
@@ -550,7 +375,7 @@ def build_suites() -> list[ExpectationSuite]:
 
 
 def _open_committed_context(project_root: Path) -> Any:
-    gx = _import_gx()
+    gx = import_gx()
     return gx.get_context(mode="file", project_root_dir=project_root)
 
 
@@ -558,7 +383,7 @@ def write_suites(project_root: Path = GX_PROJECT_ROOT) -> list[Path]:
     """(Re)write every suite into the GX file context ``<project_root>/gx/`` and delete suites
     that are no longer defined. Expectation ids are derived from suite, type and domain, so a
     rewrite with no change leaves the JSON byte-identical. Returns the suite JSON files."""
-    gx = _import_gx()
+    gx = import_gx()
     context = _open_committed_context(project_root)
     suites = build_suites()
     wanted = {s.name for s in suites}

@@ -292,7 +292,7 @@ def gated_rows(db: Path) -> int:
     """Rows in the mart tables the gate validates (the ones present in ``db``)."""
     import duckdb
 
-    from expectations.suites import MARTS
+    from expectations.definitions import MARTS
 
     con = duckdb.connect(str(db), read_only=True)
     try:
