@@ -31,7 +31,19 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import shapely
 
-import sample_data as sd
+from sample_data import geography
+from sample_data.disturbances import _fire_events, _write_fire_reports, _write_pest_reports
+from sample_data.geography import FAMILY_NAMES, YEARS, ScaleSpec, _f
+from sample_data.landscape import Landscape, build_landscape
+from sample_data.remote_sensing import _vi_params, vi_composites
+from sample_data.surveys import (
+    _write_demo_forests,
+    _write_forest_plots,
+    _write_grassland_quadrats,
+    _write_parcels,
+    _write_wetland_surveys,
+)
+from sinkwatch.contracts import FAMILIES
 
 SEED = 20211008
 
@@ -53,11 +65,11 @@ SCALES = {
     "small": BenchScale(cell_km=5.0, vi_years=(2024, 2025), max_plots=120, quadrat_parcels=60,
                         hotspots=2_000, pests_per_year=40, nightly_hotspots=12, nightly_pests=3),
     # ≈ 28,000 parcels, 5 years
-    "medium": BenchScale(cell_km=1.0, vi_years=sd.YEARS, max_plots=1_500, quadrat_parcels=800,
+    "medium": BenchScale(cell_km=1.0, vi_years=YEARS, max_plots=1_500, quadrat_parcels=800,
                          hotspots=10_000, pests_per_year=300, nightly_hotspots=25,
                          nightly_pests=5),
     # ≈ 200,000 parcels, 5 years × 23 composites, 6,000 plots, ≈ 10,000 quadrats a year
-    "city": BenchScale(cell_km=0.375, vi_years=sd.YEARS, max_plots=6_000, quadrat_parcels=2_900,
+    "city": BenchScale(cell_km=0.375, vi_years=YEARS, max_plots=6_000, quadrat_parcels=2_900,
                        hotspots=50_000, pests_per_year=1_000, nightly_hotspots=40,
                        nightly_pests=5),
 }
@@ -66,8 +78,8 @@ DOY = np.arange(1, 354, 16)  # the 23 MOD13Q1 composites of a year (first day)
 VI_CHUNK_PARCELS = 40_000  # parcels per written chunk (≈ 0.9 M rows)
 
 
-def _sample_spec(s: BenchScale) -> sd.ScaleSpec:
-    return replace(sd.SCALES["demo"], cell_km=s.cell_km, ndvi_years=s.vi_years,
+def _sample_spec(s: BenchScale) -> ScaleSpec:
+    return replace(geography.SCALES["demo"], cell_km=s.cell_km, ndvi_years=s.vi_years,
                    max_plots=s.max_plots, quadrat_parcels=s.quadrat_parcels,
                    pests_per_year=s.pests_per_year)
 
@@ -103,11 +115,11 @@ def _fmt4(x: np.ndarray) -> pa.Array:
     return pa.array(np.char.mod("%.4f", x.ravel()))
 
 
-def write_vegetation_indices(land: sd.Landscape, scale: BenchScale, seed: int, full: Path,
+def write_vegetation_indices(land: Landscape, scale: BenchScale, seed: int, full: Path,
                              nightly: Path) -> tuple[int, int]:
     veg = land.select(lambda p: p.land_class in ("forest", "grassland", "wetland"))
     prng = np.random.default_rng([seed, 500])
-    params = np.array([sd._vi_params(p, prng) for p in veg])
+    params = np.array([_vi_params(p, prng) for p in veg])
     north = np.array([p.county in ("150206", "150222", "150223") for p in veg])
     ids = np.array([p.parcel_id for p in veg], dtype=object)
     last = scale.vi_years[-1]
@@ -120,7 +132,7 @@ def write_vegetation_indices(land: sd.Landscape, scale: BenchScale, seed: int, f
         for c0 in range(0, len(veg), VI_CHUNK_PARCELS):
             sl = slice(c0, c0 + VI_CHUNK_PARCELS)
             rng = np.random.default_rng([seed, 510, yr, c0])
-            ndvi, evi, q = sd.vi_composites(params[sl], north[sl], yr, DOY, rng)
+            ndvi, evi, q = vi_composites(params[sl], north[sl], yr, DOY, rng)
             k = len(doy)
             n = len(ids[sl])
             writer = _csv(full / "vegetation_indices" / f"mod13q1_ndvi_parcels_{yr}.csv", {
@@ -144,7 +156,7 @@ def write_vegetation_indices(land: sd.Landscape, scale: BenchScale, seed: int, f
     return n_full, n_nightly
 
 
-def _points_in_city(land: sd.Landscape, n: int, rng: np.random.Generator) -> np.ndarray:
+def _points_in_city(land: Landscape, n: int, rng: np.random.Generator) -> np.ndarray:
     """n random lon/lat points inside the city (rejection sampling in the bounding box)."""
     minx, miny, maxx, maxy = land.city_wgs.bounds
     prepared = land.city_wgs
@@ -183,7 +195,7 @@ def _round_text(x: np.ndarray, nd: int) -> pa.Array:
     return pa.array(np.char.mod(f"%.{nd}f", np.round(x, nd) + 0.0))
 
 
-def write_fire_hotspots(land: sd.Landscape, scale: BenchScale, seed: int, first: date,
+def write_fire_hotspots(land: Landscape, scale: BenchScale, seed: int, first: date,
                         last: date, full: Path, nightly: Path) -> None:
     rng = np.random.default_rng([seed, 700])
     span = (last - first).days
@@ -206,7 +218,7 @@ def write_fire_hotspots(land: sd.Landscape, scale: BenchScale, seed: int, first:
          _firms_columns(xy, days, rng)).close()
 
 
-def write_nightly_pests(land: sd.Landscape, scale: BenchScale, seed: int, day: date,
+def write_nightly_pests(land: Landscape, scale: BenchScale, seed: int, day: date,
                         nightly: Path) -> None:
     rng = np.random.default_rng([seed, 900])
     rodent = land.select(lambda p: p.land_class == "grassland"
@@ -215,13 +227,13 @@ def write_nightly_pests(land: sd.Landscape, scale: BenchScale, seed: int, day: d
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(sd.FAMILIES["pest_reports"].column_names)
+        w.writerow(FAMILIES["pest_reports"].column_names)
         for k in range(scale.nightly_pests):
             p = rodent[int(rng.integers(len(rodent)))]
             burrows = float(rng.lognormal(np.log(160.0), 0.55))
             sev = "light" if burrows < 150 else "moderate" if burrows < 300 else "severe"
             w.writerow([f"PR-{day:%Y%m%d}-{k + 1:03d}", p.county, p.parcel_id, day.isoformat(),
-                        "grassland_rodent_pika", "", sd._f(p.area_mu * rng.uniform(0.2, 0.9), 1),
+                        "grassland_rodent_pika", "", _f(p.area_mu * rng.uniform(0.2, 0.9), 1),
                         sev, "", ""])
 
 
@@ -232,26 +244,26 @@ def generate(out: Path, scale: str = "city", seed: int = SEED) -> dict:
     full, nightly = out / "full", out / "nightly"
     t0 = time.perf_counter()
     name = f"bench-{scale}"
-    sd.SCALES[name] = _sample_spec(s)
-    land = sd.build_landscape(name, seed)
-    spec = sd.SCALES[name]
+    geography.SCALES[name] = _sample_spec(s)
+    land = build_landscape(name, seed)
+    spec = geography.SCALES[name]
     t_land = time.perf_counter() - t0
 
     def rng(k: int) -> np.random.Generator:
         return np.random.default_rng([seed, 100 + k])
 
-    d = {f: full / f for f in sd.FAMILY_NAMES}
-    events = sd._fire_events(land, spec, rng(6))
-    sd._write_parcels(land, d["parcels"])
-    sd._write_forest_plots(land, spec, rng(1), d["forest_plots"])
-    sd._write_grassland_quadrats(land, spec, rng(2), d["grassland_quadrats"])
-    sd._write_wetland_surveys(land, rng(3), d["wetland_surveys"])
-    sd._write_demo_forests(rng(4), d["demo_forests"])
-    sd._write_fire_reports(land, events, rng(8), d["fire_reports"])
-    sd._write_pest_reports(land, spec, rng(9), d["pest_reports"])
+    d = {f: full / f for f in FAMILY_NAMES}
+    events = _fire_events(land, spec, rng(6))
+    _write_parcels(land, d["parcels"])
+    _write_forest_plots(land, spec, rng(1), d["forest_plots"])
+    _write_grassland_quadrats(land, spec, rng(2), d["grassland_quadrats"])
+    _write_wetland_surveys(land, rng(3), d["wetland_surveys"])
+    _write_demo_forests(rng(4), d["demo_forests"])
+    _write_fire_reports(land, events, rng(8), d["fire_reports"])
+    _write_pest_reports(land, spec, rng(9), d["pest_reports"])
     n_vi, n_vi_nightly = write_vegetation_indices(land, s, seed, full, nightly)
     last = date(s.vi_years[-1], 1, 1) + timedelta(days=int(DOY[-1]) - 1)
-    write_fire_hotspots(land, s, seed, date(sd.YEARS[0], 1, 1), last, full, nightly)
+    write_fire_hotspots(land, s, seed, date(YEARS[0], 1, 1), last, full, nightly)
     write_nightly_pests(land, s, seed, last, nightly)
     info = {
         "scale": scale, "seed": seed, "parcels": len(land.parcels),

@@ -16,9 +16,21 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-import sample_data as sd
+from sample_data import generate
+from sample_data.geography import (
+    FAMILY_NAMES,
+    M2_PER_MU,
+    STATIC_SOURCES,
+    YEARS,
+    ZONE_BY_ID,
+    county_polygons,
+    seed_counties_csv,
+    seed_zones_csv,
+    to_aea,
+)
+from sample_data.surveys import PARCEL_COMPUTED
 from sinkwatch.config import DBT_PROJECT_DIR
-from sinkwatch.contracts import FAMILIES, Column
+from sinkwatch.contracts import COUNTY_CODES, FAMILIES, Column
 
 SEEDS = DBT_PROJECT_DIR / "seeds"
 LAST_DAY = date(2025, 12, 31)
@@ -42,7 +54,7 @@ FIRMS_TO_CONTRACT = {
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list[Path]]]:
     root = tmp_path_factory.mktemp("landing")
-    return root, sd.generate(root, scale="small")
+    return root, generate(root, scale="small")
 
 
 def _rows(paths: list[Path]) -> list[dict[str, str]]:
@@ -71,12 +83,12 @@ def parcels(generated: tuple[Path, dict[str, list[Path]]]) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for feat in fc["features"]:
         g = shape(feat["geometry"])
-        out[feat["properties"]["parcel_id"]] = {**feat["properties"], "wgs": g, "aea": sd.to_aea(g)}
+        out[feat["properties"]["parcel_id"]] = {**feat["properties"], "wgs": g, "aea": to_aea(g)}
     return out
 
 
 def _area_mu(g: BaseGeometry) -> float:
-    return g.area / sd.M2_PER_MU
+    return g.area / M2_PER_MU
 
 
 def _sha256_tree(root: Path) -> dict[str, str]:
@@ -86,7 +98,7 @@ def _sha256_tree(root: Path) -> dict[str, str]:
 
 def test_same_seed_gives_byte_identical_files(generated, tmp_path: Path) -> None:
     root, written = generated
-    again = sd.generate(tmp_path / "again", scale="small")
+    again = generate(tmp_path / "again", scale="small")
     first, second = _sha256_tree(root), _sha256_tree(tmp_path / "again")
     assert first and first == second
     assert {f: [p.name for p in ps] for f, ps in written.items()} == {
@@ -95,7 +107,7 @@ def test_same_seed_gives_byte_identical_files(generated, tmp_path: Path) -> None
 
 def test_every_family_has_files_with_rows(generated) -> None:
     root, written = generated
-    assert set(written) == set(sd.FAMILY_NAMES)
+    assert set(written) == set(FAMILY_NAMES)
     for family, paths in written.items():
         assert paths, family
         for p in paths:
@@ -113,7 +125,7 @@ def test_every_family_has_files_with_rows(generated) -> None:
 
 def test_seed_zones_add_up_to_the_plan() -> None:
     path = SEEDS / "seed_zones.csv"
-    assert path.read_text(encoding="utf-8") == sd.seed_zones_csv(), "seed out of date"
+    assert path.read_text(encoding="utf-8") == seed_zones_csv(), "seed out of date"
     rows = _rows([path])
     assert list(rows[0]) == ["zone_id", "zone_name_zh", "zone_name_en", "land_class",
                              "county_code", "planned_area_mu", "source", "source_status"]
@@ -136,9 +148,9 @@ def test_seed_zones_add_up_to_the_plan() -> None:
 
 def test_seed_counties_match_the_boundaries() -> None:
     path = SEEDS / "seed_counties.csv"
-    assert path.read_text(encoding="utf-8") == sd.seed_counties_csv(), "seed out of date"
+    assert path.read_text(encoding="utf-8") == seed_counties_csv(), "seed out of date"
     rows = _rows([path])
-    assert [r["county_code"] for r in rows] == list(sd.COUNTY_CODES)
+    assert [r["county_code"] for r in rows] == list(COUNTY_CODES)
     total = sum(float(r["area_km2"]) for r in rows)
     assert 27_000 < total < 28_000  # the 2004 listing says 27,768 km²
     assert all(r["area_source_status"] == "A" and "equal-area" in r["area_source"] for r in rows)
@@ -156,7 +168,7 @@ def test_parcels_tile_each_county_without_overlap(parcels) -> None:
     # shared edges only differ by the 6-decimal rounding of coordinates (~0.1 m)
     assert overlap.max() < 100.0
     assert overlap.sum() < 1e-6 * shapely.area(geoms).sum()
-    counties = {code: sd.to_aea(g) for code, g in sd.county_polygons().items()}
+    counties = {code: to_aea(g) for code, g in county_polygons().items()}
     by_county: dict[str, float] = defaultdict(float)
     for pid, p in parcels.items():
         by_county[p["county_code"]] += p["aea"].area
@@ -169,7 +181,7 @@ def test_parcels_tile_each_county_without_overlap(parcels) -> None:
 
 def test_parcel_properties_follow_the_contract(parcels) -> None:
     contract = FAMILIES["parcels"]
-    expected = [c for c in contract.column_names if c not in sd.PARCEL_COMPUTED]
+    expected = [c for c in contract.column_names if c not in PARCEL_COMPUTED]
     for pid, p in parcels.items():
         assert [k for k in p if k not in ("wgs", "aea")] == expected
         assert re.fullmatch(r"1502\d\d-[FGWO]-\d{6}", pid)
@@ -231,7 +243,7 @@ def test_zones_and_projects_match_planned_areas(parcels) -> None:
     project_area: dict[str, float] = defaultdict(float)
     for p in parcels.values():
         if p["zone_id"]:
-            zone = sd.ZONE_BY_ID[p["zone_id"]]
+            zone = ZONE_BY_ID[p["zone_id"]]
             assert (p["county_code"], p["land_class"]) == (zone.county_code, zone.land_class)
             zone_area[p["zone_id"]] += _area_mu(p["aea"])
         if p["sink_project_id"]:
@@ -415,13 +427,13 @@ def test_hotspots_cover_fire_seasons_industry_and_outside_points(generated, parc
                if not shapely.contains_xy(city, float(r["longitude"]), float(r["latitude"]))]
     assert 1 <= len(outside) <= 12
     for r in outside:
-        pt = sd.to_aea(shapely.Point(float(r["longitude"]), float(r["latitude"])))
+        pt = to_aea(shapely.Point(float(r["longitude"]), float(r["latitude"])))
         assert city_aea.distance(pt) < 30_000
     static = [r for r in rows if r.get("type") == "2"]
     assert static
     for r in static:
         lon, lat = float(r["longitude"]), float(r["latitude"])
-        assert min(abs(lon - s[1]) + abs(lat - s[2]) for s in sd.STATIC_SOURCES) < 0.03
+        assert min(abs(lon - s[1]) + abs(lat - s[2]) for s in STATIC_SOURCES) < 0.03
     months = [int(r["acq_date"][5:7]) for r in rows if r.get("type") == "0"]
     in_season = sum(m in (3, 4, 5, 10, 11) for m in months)
     assert in_season == len(months)
@@ -435,10 +447,10 @@ def test_wetland_protection_rate_rises_to_the_target(generated) -> None:
         totals[r["survey_year"]][0] += float(r["wetland_area_mu"])
         totals[r["survey_year"]][1] += float(r["protected_area_mu"])
     rate = {y: p / w for y, (w, p) in totals.items()}
-    assert sorted(rate) == [str(y) for y in sd.YEARS]
+    assert sorted(rate) == [str(y) for y in YEARS]
     assert rate["2021"] == pytest.approx(0.33, abs=0.01)
     assert 0.38 <= rate["2025"] <= 0.40
-    assert all(rate[str(y)] < rate[str(y + 1)] for y in sd.YEARS[:-1])
+    assert all(rate[str(y)] < rate[str(y + 1)] for y in YEARS[:-1])
 
 
 def test_demo_forests_show_targets_and_failures(generated) -> None:
@@ -451,7 +463,7 @@ def test_demo_forests_show_targets_and_failures(generated) -> None:
     below = [k for k, v in total.items() if v < 500]
     assert 1 <= len(below) <= 5
     for code in ("150204", "150222"):
-        assert all(total[(code, str(y))] >= 2000 for y in sd.YEARS)
+        assert all(total[(code, str(y))] >= 2000 for y in YEARS)
     baogang = [r for r in rows if r["site_name"].startswith("包钢")]
     assert {r["year"]: float(r["area_mu"]) for r in baogang} == {"2021": 1500.0, "2022": 3000.0}
     assert sum(float(r["area_mu"]) for r in baogang) == 4500.0
