@@ -36,3 +36,27 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(encoding))
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throw-away PostgreSQL database on this machine's server (127.0.0.1:5432, trust auth, as
+    on CI, where .ci/run starts it); dropped at the end of the session. Skips only when the
+    server does not answer."""
+    import uuid
+
+    from tests.harness.prod_topology import pg_connect
+
+    try:
+        con, user = pg_connect()
+    except ConnectionError as exc:
+        pytest.skip(str(exc))
+    name = f"sinkwatch_test_{uuid.uuid4().hex[:10]}"
+    with con.cursor() as cur:
+        cur.execute(f'create database "{name}"')
+    try:
+        yield f"postgresql+psycopg2://{user}@127.0.0.1:5432/{name}"
+    finally:
+        with con.cursor() as cur:
+            cur.execute(f'drop database if exists "{name}" with (force)')
+        con.close()
