@@ -8,6 +8,8 @@ nematode, fall webworm, Asian longhorned beetle, grassland rodents and pikas).
 FIRMS detections are assigned to county and parcel by point-in-polygon (shapely); points
 outside Baotou are quarantined with reason `outside_study_area` and still counted. Each file is
 archived, checked, validated with its Great Expectations suite and written to the raw layer.
+Then `evaluate_alerts` looks at what arrived (orchestration/alerting.py) and records and sends
+the alerts in this run, not at night.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag
 
-from orchestration.dagkit import DEFAULT_ARGS, ingest_task
+from orchestration.dagkit import DEFAULT_ARGS, alert_task, ingest_task
 
 
 @dag(
@@ -29,8 +31,8 @@ from orchestration.dagkit import DEFAULT_ARGS, ingest_task
     doc_md=__doc__,
 )
 def ingest_disturbances():
-    for family in ("fire_hotspots", "fire_reports", "pest_reports"):
-        ingest_task(family)
+    families = ("fire_hotspots", "fire_reports", "pest_reports")
+    [ingest_task(family) for family in families] >> alert_task(families)
 
 
 ingest_disturbances()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag
 
-from orchestration.dagkit import DEFAULT_ARGS, ingest_task
+from orchestration.dagkit import DEFAULT_ARGS, alert_task, ingest_task
 
 
 @dag(
@@ -26,7 +26,7 @@ from orchestration.dagkit import DEFAULT_ARGS, ingest_task
     doc_md=__doc__,
 )
 def ingest_remote_sensing():
-    ingest_task("vegetation_indices")
+    ingest_task("vegetation_indices") >> alert_task(("vegetation_indices",))
 
 
 ingest_remote_sensing()

@@ -47,3 +47,15 @@ def ingest_task(family: str):
         }
 
     return _ingest()
+
+
+def alert_task(families: tuple[str, ...]):
+    """After the ingest tasks: evaluate, record and deliver the alerts on what just arrived."""
+
+    @task(task_id="evaluate_alerts", trigger_rule="all_done")
+    def _alerts(run_id: str | None = None) -> dict:
+        from orchestration import alerting
+
+        return alerting.run(list(families), run_id=run_id or "manual")
+
+    return _alerts()

@@ -64,7 +64,18 @@ def test_ingestion_dags_declare_assets(dagbag):
 
     for dag_id, families in DAG_FAMILIES.items():
         dag = dagbag.dags[dag_id]
-        assert {t.task_id for t in dag.tasks} == {f"ingest_{f}" for f in families}
-        for t in dag.tasks:
+        ingests = [t for t in dag.tasks if t.task_id.startswith("ingest_")]
+        assert {t.task_id for t in ingests} == {f"ingest_{f}" for f in families}
+        for t in ingests:
             names = {o.name for o in t.outlets}
             assert names == {f"sinkwatch-raw-{t.task_id.removeprefix('ingest_')}"}
+
+
+def test_alerts_are_evaluated_in_the_ingest_dags_after_every_ingest(dagbag):
+    for dag_id in ("ingest_disturbances", "ingest_remote_sensing"):
+        dag = dagbag.dags[dag_id]
+        alerts = dag.get_task("evaluate_alerts")
+        ingests = {t.task_id for t in dag.tasks if t.task_id.startswith("ingest_")}
+        assert alerts.upstream_task_ids == ingests
+        # alerting runs even when one family's ingest failed: the others' data still counts
+        assert alerts.trigger_rule == "all_done"
