@@ -24,12 +24,18 @@ def _cmd_paths(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample_data(args: argparse.Namespace) -> int:
+    import shutil
+
     from sample_data import generate
 
     p = paths().ensure()
-    written = generate(p.landing, scale=args.scale, seed=args.seed)
+    pending = p.home / "landing_pending"
+    shutil.rmtree(pending, ignore_errors=True)
+    written = generate(p.landing, scale=args.scale, seed=args.seed, pending=pending)
     for family, files in sorted(written.items()):
         print(f"{family:20s} {len(files)} file(s) in {p.landing_for(family)}")
+    steps = sorted(pending.glob("step_*"))
+    print(f"{'fire replay':20s} {len(steps)} step(s) in {pending} (make demo lands one per run)")
     return 0
 
 

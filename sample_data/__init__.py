@@ -35,6 +35,7 @@ import numpy as np
 from sample_data.disturbances import (
     _fire_events,
     _write_fire_hotspots,
+    _write_fire_replay,
     _write_fire_reports,
     _write_pest_reports,
 )
@@ -50,12 +51,14 @@ from sample_data.surveys import (
 )
 
 
-def generate(landing: Path, scale: str = "demo", seed: int = 20211008) -> dict[str, list[Path]]:
+def generate(landing: Path, scale: str = "demo", seed: int = 20211008,
+             pending: Path | None = None) -> dict[str, list[Path]]:
     """Write the synthetic Baotou sample dataset into ``landing/<family>/``.
 
     ``scale`` is ``"small"`` (≈200 parcels, NDVI 2024–2025; for end-to-end tests) or ``"demo"``
     (≈1,600 parcels, NDVI 2021–2025). Same ``(scale, seed)`` gives byte-identical files. Returns the
-    written paths per family.
+    written paths per family. With ``pending``, the demo's fire replay (FIRMS NRT files of a
+    burning fire, one folder ``step_NN/<family>/`` per ingest run) is written there as well.
     """
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {sorted(SCALES)}, not {scale!r}")
@@ -68,6 +71,8 @@ def generate(landing: Path, scale: str = "demo", seed: int = 20211008) -> dict[s
 
     d = {name: landing / name for name in FAMILY_NAMES}
     events = _fire_events(land, spec, rng(6))
+    if pending is not None:
+        _write_fire_replay(land, rng(14), Path(pending))
     return {
         "parcels": _write_parcels(land, d["parcels"], seed),
         "forest_plots": _write_forest_plots(land, spec, rng(1), d["forest_plots"]),

@@ -54,6 +54,16 @@ class FireEvent:
     report: bool = False
 
 
+#: Static sources seen on most days (issue #14): per source, the chance of a VIIRS detection on
+#: a day, of a MODIS detection on a day of 2025 (the MODIS NRT file's year) and the mean number of
+#: extra VIIRS pixels (a steel works is several furnaces).
+STATIC_DAILY = {
+    "Baogang steel works": (0.85, 0.6, 0.8),
+    "Baotou No.1 thermal power plant": (0.4, 0.2, 0.1),
+    "Baotou No.2 thermal power plant": (0.4, 0.2, 0.1),
+    "Bayan Obo iron and rare-earth mine": (0.15, 0.3, 0.0),
+}
+
 FIRE_CAUSES = ("清明祭祀用火", "农事烧荒", "野外吸烟", "雷击", "电力线路故障", "火因不明",
                "Agricultural burning", "Cause under investigation")
 
@@ -135,45 +145,48 @@ def _write_fire_hotspots(land: Landscape, spec: ScaleSpec, events: list[FireEven
             return bool(shapely.contains_xy(parcel.wgs, lon, lat))
         return bool(shapely.contains_xy(land.city_wgs, lon, lat))
 
-    def viirs_row(lon: float, lat: float, day: date, night: bool, ftype: int, hot: float) -> None:
-        minute = int(rng.integers(18 * 60, 20 * 60)) if night else int(rng.integers(300, 390))
+    def viirs_row(lon: float, lat: float, day: date, night: bool, ftype: int, hot: float,
+                  r: np.random.Generator = rng) -> None:
+        minute = int(r.integers(18 * 60, 20 * 60)) if night else int(r.integers(300, 390))
         if night:
-            ti4, conf = rng.uniform(295, 335) + 10 * hot, "n"
+            ti4, conf = r.uniform(295, 335) + 10 * hot, "n"
         else:
-            ti4 = rng.uniform(302, 345) + 15 * hot
+            ti4 = r.uniform(302, 345) + 15 * hot
             conf = "l" if ti4 < 312 else ("h" if ti4 >= 360 else "n")
         ti4 = min(ti4, 367.0)
-        if conf == "n" and not night and rng.random() < 0.06:
+        if conf == "n" and not night and r.random() < 0.06:
             ti4, conf = 367.0, "h"  # saturated pixel
-        ti5 = rng.uniform(262, 282) if night else rng.uniform(280, 305)
-        scan = rng.uniform(0.32, 0.78)
+        ti5 = r.uniform(262, 282) if night else r.uniform(280, 305)
+        scan = r.uniform(0.32, 0.78)
         row = [_ft(lat, 5), _ft(lon, 5), _ft(ti4, 2), _ft(scan, 2),
-               _ft(min(0.78, scan * rng.uniform(0.85, 1.15) + 0.03), 2), day.isoformat(),
+               _ft(min(0.78, scan * r.uniform(0.85, 1.15) + 0.03), 2), day.isoformat(),
                _hhmm(minute), "N", "VIIRS", conf, "2", _ft(ti5, 2),
-               _ft(rng.uniform(0.6, 12.0) * (1 + 4 * hot), 2), "N" if night else "D", str(ftype)]
+               _ft(r.uniform(0.6, 12.0) * (1 + 4 * hot), 2), "N" if night else "D", str(ftype)]
         viirs.setdefault((lat, lon, day, row[6]), row)
 
-    def modis_row(lon: float, lat: float, day: date, night: bool, hot: float) -> None:
-        aqua = rng.random() < 0.5
+    def modis_row(lon: float, lat: float, day: date, night: bool, hot: float,
+                  r: np.random.Generator = rng) -> None:
+        aqua = r.random() < 0.5
         if aqua:
-            minute = int(rng.integers(17 * 60 + 50, 19 * 60 + 20) if night
-                         else rng.integers(300, 390))
+            minute = int(r.integers(17 * 60 + 50, 19 * 60 + 20) if night
+                         else r.integers(300, 390))
         else:  # Terra: 10:30 / 22:30 local solar time
-            minute = int(rng.integers(14 * 60 + 30, 15 * 60 + 30) if night
-                         else rng.integers(170, 230))
-        bright = rng.uniform(300, 330) + 25 * hot if not night else rng.uniform(295, 315) + 15 * hot
-        scan = rng.uniform(1.0, 3.2)
+            minute = int(r.integers(14 * 60 + 30, 15 * 60 + 30) if night
+                         else r.integers(170, 230))
+        bright = r.uniform(300, 330) + 25 * hot if not night else r.uniform(295, 315) + 15 * hot
+        scan = r.uniform(1.0, 3.2)
         row = [_ft(lat, 4), _ft(lon, 4), _ft(bright, 2), _ft(scan, 2),
-               _ft(1.0 + (scan - 1.0) * rng.uniform(0.38, 0.45), 2), day.isoformat(), _hhmm(minute),
-               "Aqua" if aqua else "Terra", "MODIS", str(int(np.clip(rng.normal(55, 20) + 30 * hot,
+               _ft(1.0 + (scan - 1.0) * r.uniform(0.38, 0.45), 2), day.isoformat(), _hhmm(minute),
+               "Aqua" if aqua else "Terra", "MODIS", str(int(np.clip(r.normal(55, 20) + 30 * hot,
                                                                       0, 100))),
-               "6.1NRT", _ft(rng.uniform(270, 300), 2), _ft(rng.uniform(4, 40) * (1 + 3 * hot), 2),
+               "6.1NRT", _ft(r.uniform(270, 300), 2), _ft(r.uniform(4, 40) * (1 + 3 * hot), 2),
                "N" if night else "D"]
         modis.setdefault((lat, lon, day, row[6], row[7]), row)
 
-    def place(x: float, y: float, sd: float, parcel: Parcel | None) -> tuple[float, float]:
+    def place(x: float, y: float, sd: float, parcel: Parcel | None,
+              r: np.random.Generator = rng) -> tuple[float, float]:
         for _ in range(50):
-            lon, lat = _jitter_lonlat(x, y, sd, rng)
+            lon, lat = _jitter_lonlat(x, y, sd, r)
             if inside_ok(lon, lat, parcel):
                 return lon, lat
         return _xy_to_lonlat(x, y)
@@ -211,6 +224,24 @@ def _write_fire_hotspots(land: Landscape, spec: ScaleSpec, events: list[FireEven
         viirs_row(lon, lat, day, False, 0, 0.3)
         if k < 2:
             modis_row(lon, lat, date(2025, 4, 10 + 3 * k), False, 0.3)
+    # The static sources on most days of every year (issue #14): the VIIRS archive flags them
+    # type 2, the MODIS NRT file has no type field (the seed list and the persistence rule of
+    # monitoring.fire_masks mask them). Their own generator: the rows above stay byte-identical.
+    srng = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
+    for name, slon, slat, _w in STATIC_SOURCES:
+        p_viirs, p_modis, extra = STATIC_DAILY[name]
+        sx, sy = _lonlat_to_xy(slon, slat)
+        for yr in YEARS:
+            for d in range((date(yr + 1, 1, 1) - date(yr, 1, 1)).days):
+                day = date(yr, 1, 1) + timedelta(days=d)
+                night = srng.random() < 0.55
+                if srng.random() < p_viirs:
+                    for _ in range(1 + int(srng.poisson(extra))):
+                        lon, lat = place(sx, sy, 250.0, None, srng)
+                        viirs_row(lon, lat, day, night, 2, 0.6, srng)
+                if yr == 2025 and srng.random() < p_modis:
+                    lon, lat = place(sx, sy, 400.0, None, srng)
+                    modis_row(lon, lat, day, night, 0.4, srng)
     key = lambda r: (r[5], r[6], r[0], r[1])  # noqa: E731 - date, time, lat, lon
     return [
         _write_csv(out / "fire_archive_SV-C2_baotou_2021_2025.csv", VIIRS_ARCHIVE_HEADER,
@@ -218,6 +249,79 @@ def _write_fire_hotspots(land: Landscape, spec: ScaleSpec, events: list[FireEven
         _write_csv(out / "fire_nrt_M-C61_baotou_2025.csv", MODIS_NRT_HEADER,
                    sorted(modis.values(), key=key)),
     ]
+
+
+VIIRS_NRT_HEADER = (
+    "latitude", "longitude", "bright_ti4", "scan", "track", "acq_date", "acq_time", "satellite",
+    "instrument", "confidence", "version", "bright_ti5", "frp", "daynight",
+)
+#: The demo's burning fire (issue #14): Qingming 2026, the afternoon VIIRS passes over Baotou one
+#: after the other (NOAA-20, NOAA-21, Suomi NPP, ~25 min apart), one NRT file each, each landing
+#: for its own 30-minute ingest_disturbances run. Per step: file name, satellite, UTC time, forest
+#: fire pixels and spread radius (m), FRP range (MW), grassland fire pixels, steel-works pixels.
+REPLAY_DAY = date(2026, 4, 5)
+REPLAY_STEPS = (
+    ("fire_nrt_J1V-C2_baotou_20260405T0444.csv", "N20", "0444", 2, 150.0, (6.0, 14.0), 0, 1),
+    ("fire_nrt_J2V-C2_baotou_20260405T0509.csv", "N21", "0509", 6, 450.0, (9.0, 48.0), 2, 2),
+    ("fire_nrt_SV-C2_baotou_20260405T0533.csv", "N", "0533", 12, 900.0, (18.0, 135.0), 3, 3),
+)
+#: Where the replay fires start: the Wulashan forest zone (F03, 九原区) and the central Darhan
+#: Muminggan steppe zone (G02); the nearest zone parcel of the right land class is used.
+REPLAY_FOREST_ANCHOR = (109.60, 40.74)
+REPLAY_GRASS_ANCHOR = (110.60, 41.85)
+
+
+def _write_fire_replay(land: Landscape, rng: np.random.Generator, pending: Path) -> list[Path]:
+    """The demo's fire as successive FIRMS VIIRS NRT files (14-column download layout, no
+    ``type`` field): ``pending/step_NN/fire_hotspots/<file>``, moved into landing one step per
+    ``ingest_disturbances`` run by ``make demo``. A forest fire in a forest zone grows from 2 to
+    12 pixels (FRP past 100 MW in the third pass), a grassland fire starts in the second pass,
+    and each file carries Baogang steel-works pixels (masked by the seed list)."""
+
+    def nearest(land_class: str, anchor: tuple[float, float]) -> Parcel:
+        ax, ay = _lonlat_to_xy(*anchor)
+        cands = land.select(lambda p: p.land_class == land_class and p.zone_id is not None
+                            and p.sampleable and p.stratum != "forest_plain")
+        return min(cands, key=lambda p: (shapely.distance(p.geom, shapely.Point(ax, ay)),
+                                          p.parcel_id))
+
+    forest = nearest("forest", REPLAY_FOREST_ANCHOR)
+    grass = nearest("grassland", REPLAY_GRASS_ANCHOR)
+    (flon, flat), = _random_points(forest.geom, forest.wgs, 1, rng, inset_m=1_200.0)
+    (glon, glat), = _random_points(grass.geom, grass.wgs, 1, rng, inset_m=600.0)
+    fx, fy = _lonlat_to_xy(flon, flat)
+    gx, gy = _lonlat_to_xy(glon, glat)
+    sx, sy = _lonlat_to_xy(*STATIC_SOURCES[0][1:3])  # Baogang
+    heading = rng.uniform(0, 2 * math.pi)  # the fire runs up-slope in one direction
+
+    def row(lon: float, lat: float, sat: str, hhmm: str, frp: float, hot: float) -> list[str]:
+        ti4 = min(367.0, 320.0 + 40.0 * hot + rng.uniform(-6, 6))
+        conf = "h" if ti4 >= 360 else "n"
+        scan = rng.uniform(0.38, 0.52)
+        return [_ft(lat, 5), _ft(lon, 5), _ft(ti4, 2), _ft(scan, 2), _ft(scan * 0.9 + 0.05, 2),
+                REPLAY_DAY.isoformat(), hhmm, sat, "VIIRS", conf, "2.0NRT",
+                _ft(rng.uniform(288, 300), 2), _ft(frp, 2), "D"]
+
+    paths = []
+    for k, (name, sat, hhmm, n_fire, radius, (f_lo, f_hi), n_grass, n_steel) in enumerate(
+            REPLAY_STEPS, start=1):
+        rows = []
+        for i in range(n_fire):  # pixels spread along the heading, the hottest at the front
+            d = radius * (i + 1) / n_fire
+            lon, lat = _xy_to_lonlat(fx + d * math.cos(heading) + rng.normal(0, 120),
+                                     fy + d * math.sin(heading) + rng.normal(0, 120))
+            frp = f_lo + (f_hi - f_lo) * (i + 1) / n_fire
+            rows.append(row(lon, lat, sat, hhmm, frp, min(1.0, frp / 100.0)))
+        for _ in range(n_grass):
+            lon, lat = _xy_to_lonlat(gx + rng.normal(0, 250), gy + rng.normal(0, 250))
+            rows.append(row(lon, lat, sat, hhmm, rng.uniform(4.0, 11.0), 0.2))
+        for _ in range(n_steel):
+            lon, lat = _xy_to_lonlat(sx + rng.normal(0, 250), sy + rng.normal(0, 250))
+            rows.append(row(lon, lat, sat, hhmm, rng.uniform(20.0, 60.0), 0.6))
+        rows.sort(key=lambda r: (r[0], r[1]))
+        paths.append(_write_csv(pending / f"step_{k:02d}" / "fire_hotspots" / name,
+                                VIIRS_NRT_HEADER, rows))
+    return paths
 
 
 def _write_fire_reports(land: Landscape, events: list[FireEvent], rng: np.random.Generator,
