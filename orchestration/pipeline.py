@@ -230,6 +230,9 @@ def build(run_id: str, full_refresh: bool = False, p: Paths | None = None,
 
     with runlog.stage(run_id, "dbt_build", p) as rec:
         ensure_empty_partitions(p)
+        from monitoring.exports import export_for_marts
+
+        export_for_marts(p)  # the alert store and the fire-event snapshots, for the marts
         db = build_path(run_id, p)
         # dbt writes into one fixed file, renamed to the run's name when it is done: the profile
         # (and the run id, an env var) stay the same from run to run, so dbt's partial parsing
