@@ -12,14 +12,15 @@ What it does, every run, from the whole raw layer (deterministic in the data):
 2. **Mask** static thermal sources (:mod:`monitoring.fire_masks`): masked detections never
    become events.
 3. **Cluster** the others: two detections belong to one event when they lie within
-   ``LINK_DISTANCE_M`` of each other and were acquired within ``LINK_HOURS`` (single linkage,
-   so a spreading fire chains). Sources: the Fire Event Data Suite (FEDS, Chen et al. 2022,
-   Sci. Data 9:249; code ``Earth-Information-System/fireatlas`` ``FireConsts.py``) clusters
-   VIIRS 375 m detections with 0.7 km and joins them to existing fires within 1–5 km by fire
-   type (2.5 km for wild forest fires), every 12 h; the Global Fire Atlas (Andela et al. 2019,
-   ESSD 11:529) links burned pixels day by day. 2 km lies inside that range and links a MODIS
-   1 km pixel centre to the VIIRS pixels of the same fire; 48 h bridges a day without a clear
-   overpass (cloud, smoke) while two fires on the same slope a week apart stay two events.
+   ``LINK_DISTANCE_M`` of each other (great-circle distance between pixel centres) and were
+   acquired within ``LINK_HOURS`` (single linkage, so a spreading fire chains). Sources: the
+   Fire Event Data Suite (FEDS, Chen et al. 2022, Sci. Data 9:249; code
+   ``Earth-Information-System/fireatlas`` ``FireConsts.py``) clusters VIIRS 375 m detections
+   with 0.7 km and joins them to existing fires within 1–5 km by fire type (2.5 km for wild
+   forest fires), every 12 h; the Global Fire Atlas (Andela et al. 2019, ESSD 11:529) links
+   burned pixels day by day. 2 km lies inside that range and links a MODIS 1 km pixel centre
+   to the VIIRS pixels of the same fire; 48 h bridges a day without a clear overpass (cloud,
+   smoke) while two fires on the same slope a week apart stay two events.
 4. **Events** carry first and last detection, detections, max and summed FRP, the active-fire
    pixel area (union of the detections' scan x track footprints, VIIRS when the event has
    any, else MODIS: an upper bound of the area burning, not the burned area; FEDS uses the
@@ -209,16 +210,23 @@ def _union_find(n: int, pairs: np.ndarray) -> np.ndarray:
     return np.array([find(i) for i in range(n)], dtype="int64")
 
 
-def cluster(x: np.ndarray, y: np.ndarray, t_s: np.ndarray,
+EARTH_RADIUS_M = 6_371_008.8  # mean earth radius (IUGG): great-circle distances
+
+
+def cluster(lon: np.ndarray, lat: np.ndarray, t_s: np.ndarray, x: np.ndarray, y: np.ndarray,
             distance_m: float = LINK_DISTANCE_M, hours: float = LINK_HOURS) -> np.ndarray:
-    """Single-linkage space-time clusters: one label per point, the smallest point index of
-    its cluster. Pairs come from a DuckDB join on ``distance_m`` grid cells (3 x 3)."""
-    n = len(x)
+    """Single-linkage space-time clusters: one label per point (the smallest point index of its
+    cluster). Two points link when their great-circle distance is at most ``distance_m`` and
+    their times differ by at most ``hours``. Candidate pairs come from a DuckDB join on grid
+    cells of the equal-area coordinates ``x, y`` (3 x 3 cells, 5 % wider than ``distance_m``:
+    the projection stretches distances by up to ~1 % over Baotou)."""
+    n = len(lon)
     if n == 0:
         return np.zeros(0, dtype="int64")
-    pts = pd.DataFrame({"i": np.arange(n), "x": x, "y": y, "t": t_s,
-                        "ix": np.floor(x / distance_m).astype("int64"),
-                        "iy": np.floor(y / distance_m).astype("int64")})
+    cell = distance_m * 1.05
+    pts = pd.DataFrame({"i": np.arange(n), "lon": lon, "lat": lat, "t": t_s,
+                        "ix": np.floor(x / cell).astype("int64"),
+                        "iy": np.floor(y / cell).astype("int64")})
     con = duckdb.connect()
     try:
         con.register("pts", pts)
@@ -230,8 +238,11 @@ def cluster(x: np.ndarray, y: np.ndarray, t_s: np.ndarray,
             cross join (values (-1), (0), (1)) as oy(dy)
             join pts as b on b.ix = a.ix + dx and b.iy = a.iy + dy
             where a.i < b.i and abs(a.t - b.t) <= $sec
-                and (a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y) <= $d2
-            """, {"sec": hours * 3600.0, "d2": distance_m * distance_m}).fetchnumpy()
+                and 2 * $r * asin(sqrt(
+                    pow(sin(radians(b.lat - a.lat) / 2), 2)
+                    + cos(radians(a.lat)) * cos(radians(b.lat))
+                    * pow(sin(radians(b.lon - a.lon) / 2), 2))) <= $d
+            """, {"sec": hours * 3600.0, "d": distance_m, "r": EARTH_RADIUS_M}).fetchnumpy()
     finally:
         con.close()
     edges = np.column_stack([pairs["i"], pairs["i_1"]]) if len(pairs["i"]) else np.zeros((0, 2))
@@ -319,8 +330,9 @@ def evaluate_data(p: Paths, run_id: str, now: dt.datetime | None = None) -> Eval
     as_of = det["acquired_at"].max()
     veg = det[~det["is_masked"]].copy()
     t_s = (veg["acquired_at"] - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()
-    veg["label"] = cluster(veg["x"].to_numpy(float), veg["y"].to_numpy(float),
-                           t_s.to_numpy(float))
+    veg["label"] = cluster(veg["longitude"].to_numpy(float), veg["latitude"].to_numpy(float),
+                           t_s.to_numpy(float), veg["x"].to_numpy(float),
+                           veg["y"].to_numpy(float))
     events = build_events(veg)
     if len(veg):
         ids = dict(zip(events["first_hotspot_id"], events["event_id"], strict=True))

@@ -5,7 +5,7 @@ Counted as fires they would drown every real alert, so each detection is tested 
 rules, in this order (the first that matches is the detection's ``mask_reason``):
 
 ``known_source``
-    Within ``radius_m`` of a known industrial heat source of the seed
+    Within ``radius_m`` (great-circle distance) of a known industrial heat source of the seed
     ``dbt_project/seeds/seed_static_heat_sources.csv`` (name, location, radius and the source
     that names the plant; locations marked ``A`` are approximate).
 ``firms_type``
@@ -93,13 +93,20 @@ def project(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
 
-def known_source_of(x: np.ndarray, y: np.ndarray, seed: list[KnownSource]) -> np.ndarray:
+def great_circle_m(lon: np.ndarray, lat: np.ndarray, lon0: float, lat0: float) -> np.ndarray:
+    """Haversine distance on the mean-radius sphere [m]."""
+    p, p0 = np.radians(lat), np.radians(lat0)
+    a = (np.sin((p - p0) / 2) ** 2
+         + np.cos(p) * np.cos(p0) * np.sin(np.radians(np.asarray(lon) - lon0) / 2) ** 2)
+    return 2 * 6_371_008.8 * np.arcsin(np.sqrt(a))
+
+
+def known_source_of(lon: np.ndarray, lat: np.ndarray, seed: list[KnownSource]) -> np.ndarray:
     """The seeded source each point lies within (the nearest when several), else None."""
-    out = np.full(len(x), None, dtype=object)
-    best = np.full(len(x), np.inf)
+    out = np.full(len(lon), None, dtype=object)
+    best = np.full(len(lon), np.inf)
     for s in seed:
-        sx, sy = project([s.lon], [s.lat])
-        d = np.hypot(x - sx[0], y - sy[0])
+        d = great_circle_m(lon, lat, s.lon, s.lat)
         hit = (d <= s.radius_m) & (d < best)
         out[hit] = s.source_id
         best[hit] = d[hit]
@@ -172,13 +179,14 @@ def persistence(x: np.ndarray, y: np.ndarray, acq_date: pd.Series) -> pd.DataFra
 
 
 def apply(det: pd.DataFrame, seed: list[KnownSource] | None = None) -> pd.DataFrame:
-    """``det`` (columns x, y, acq_date, fire_type) with the mask columns added:
+    """``det`` (columns longitude, latitude, x, y, acq_date, fire_type) with the mask columns:
     known_source_id, is_firms_static_type, persist_days, persist_months, is_persistent,
     mask_reason (None for a presumed vegetation fire), is_masked."""
     seed = load_seed() if seed is None else seed
     out = det.copy()
     x, y = out["x"].to_numpy(float), out["y"].to_numpy(float)
-    out["known_source_id"] = known_source_of(x, y, seed)
+    out["known_source_id"] = known_source_of(out["longitude"].to_numpy(float),
+                                             out["latitude"].to_numpy(float), seed)
     ftype = pd.to_numeric(out["fire_type"], errors="coerce")
     out["is_firms_static_type"] = ftype.isin(list(FIRMS_STATIC_TYPES)).to_numpy()
     pers = persistence(x, y, out["acq_date"])
