@@ -249,53 +249,71 @@ def cluster(lon: np.ndarray, lat: np.ndarray, t_s: np.ndarray, x: np.ndarray, y:
     return _union_find(n, edges.astype("int64"))
 
 
-def _pixel_area_ha(group: pd.DataFrame) -> tuple[float, str]:
+def _pixel_area_ha(veg: pd.DataFrame, labels: pd.Index) -> tuple[pd.Series, pd.Series]:
+    """Per event: the union of its detections' scan x track footprints [ha] (VIIRS pixels when
+    it has any, else MODIS), and which pixels those were."""
     import shapely
 
-    viirs = group[group["instrument"] == "VIIRS"]
-    use, basis = (viirs, "viirs_pixels") if len(viirs) else (group, "modis_pixels")
+    has_viirs = (veg["instrument"] == "VIIRS").groupby(veg["label"]).any()
+    use = veg[(veg["instrument"] == "VIIRS") | ~veg["label"].map(has_viirs)]
     nominal = use["instrument"].map(NOMINAL_PIXEL_KM).fillna(1.0)
     w = use["scan_km"].fillna(nominal).to_numpy(float) * 1000.0
     h = use["track_km"].fillna(nominal).to_numpy(float) * 1000.0
-    if len(use) == 1:
-        return round(float(w[0] * h[0]) / 1e4, 2), basis
-    x, y = use["x"].to_numpy(float), use["y"].to_numpy(float)
-    boxes = shapely.box(x - w / 2, y - h / 2, x + w / 2, y + h / 2)
-    return round(float(shapely.union_all(boxes).area) / 1e4, 2), basis
+    area = pd.Series(w * h, index=use.index).groupby(use["label"]).sum()  # singles are exact
+    multi = use["label"].value_counts()
+    for label in sorted(multi[multi > 1].index):
+        g = use["label"] == label
+        x, y = use.loc[g, "x"].to_numpy(float), use.loc[g, "y"].to_numpy(float)
+        gw, gh = w[g.to_numpy()], h[g.to_numpy()]
+        area[label] = shapely.union_all(
+            shapely.box(x - gw / 2, y - gh / 2, x + gw / 2, y + gh / 2)).area
+    basis = has_viirs.map({True: "viirs_pixels", False: "modis_pixels"})
+    return (area / 1e4).round(2).reindex(labels), basis.reindex(labels)
 
 
-def _sorted_unique(values: pd.Series) -> list[str]:
-    return sorted({str(v) for v in values.dropna() if str(v)})
+def _lists(veg: pd.DataFrame, col: str, labels: pd.Index) -> list[list[str]]:
+    """Per event: the sorted distinct non-empty values of ``col``."""
+    s = veg[["label", col]].dropna().astype({col: str})
+    s = s[s[col] != ""].drop_duplicates().sort_values(["label", col])
+    got = s.groupby("label")[col].agg(list).reindex(labels)
+    return [v if isinstance(v, list) else [] for v in got]
 
 
 def build_events(veg: pd.DataFrame) -> pd.DataFrame:
-    """Aggregate clustered detections (column ``label``) into events."""
-    rows = []
-    for _, g in veg.groupby("label", sort=True):
-        g = g.sort_values("ingest_order")
-        first = g.iloc[0]
-        classes = set(g["land_class"].dropna())
-        land = next((c for c in LAND_PRIORITY if c in classes), "unknown")
-        area, basis = _pixel_area_ha(g)
-        frp = g.sort_values("hotspot_id")["frp_mw"]
-        rows.append({
-            "event_id": f"fe_{first['hotspot_id'][:12]}",
-            "first_detected_at": g["acquired_at"].min(),
-            "last_detected_at": g["acquired_at"].max(),
-            "n_detections": len(g),
-            "instruments": ",".join(_sorted_unique(g["instrument"])),
-            "max_frp_mw": round(float(frp.max()), 2) if frp.notna().any() else None,
-            "sum_frp_mw": round(float(frp.sum()), 2) if frp.notna().any() else None,
-            "area_ha": area, "area_basis": basis, "land_class": land,
-            "zone_ids": _sorted_unique(g["zone_id"]),
-            "county_codes": _sorted_unique(g["county_code"]),
-            "parcel_ids": _sorted_unique(g["parcel_id"]),
-            "lon": round(float(g["longitude"].mean()), 5),
-            "lat": round(float(g["latitude"].mean()), 5),
-            "first_hotspot_id": first["hotspot_id"],
-            "source_sha256s": sorted({s for lst in g["source_sha256s"] for s in lst}),
-        })
-    return pd.DataFrame(rows, columns=list(rows[0]) if rows else ["event_id"])
+    """Aggregate clustered detections (column ``label``) into events (vectorised: at city scale
+    the raw layer holds tens of thousands of events)."""
+    if veg.empty:  # typed, as the snapshot
+        return pa.Table.from_pylist([], schema=EVENT_SCHEMA).to_pandas()
+    veg = veg.sort_values(["label", "ingest_order"])
+    g = veg.groupby("label", sort=True)
+    labels = pd.Index(sorted(veg["label"].unique()), name="label")
+    frp = veg.sort_values(["label", "hotspot_id"]).groupby("label")["frp_mw"]
+    rank = veg["land_class"].map({c: i for i, c in enumerate(LAND_PRIORITY)})
+    best = rank.groupby(veg["label"]).min().reindex(labels)
+    area, basis = _pixel_area_ha(veg, labels)
+    first = g["hotspot_id"].first().reindex(labels)
+    files = veg[["label", "source_sha256s"]].explode("source_sha256s").rename(
+        columns={"source_sha256s": "sha"})
+    has_frp = frp.count().reindex(labels) > 0
+    out = pd.DataFrame({
+        "event_id": "fe_" + first.str[:12],
+        "first_detected_at": g["acquired_at"].min().reindex(labels),
+        "last_detected_at": g["acquired_at"].max().reindex(labels),
+        "n_detections": g.size().reindex(labels),
+        "instruments": [",".join(v) for v in _lists(veg, "instrument", labels)],
+        "max_frp_mw": frp.max().reindex(labels).round(2).where(has_frp),
+        "sum_frp_mw": frp.sum().reindex(labels).round(2).where(has_frp),
+        "area_ha": area, "area_basis": basis,
+        "land_class": best.map(dict(enumerate(LAND_PRIORITY))).fillna("unknown"),
+        "zone_ids": _lists(veg, "zone_id", labels),
+        "county_codes": _lists(veg, "county_code", labels),
+        "parcel_ids": _lists(veg, "parcel_id", labels),
+        "lon": g["longitude"].mean().reindex(labels).round(5),
+        "lat": g["latitude"].mean().reindex(labels).round(5),
+        "first_hotspot_id": first,
+        "source_sha256s": _lists(files, "sha", labels),
+    }, index=labels)
+    return out.reset_index(drop=True)
 
 
 @dataclass
@@ -343,31 +361,32 @@ def evaluate_data(p: Paths, run_id: str, now: dt.datetime | None = None) -> Eval
         det["event_id"] = None
     det["static_source_id"], static = fire_masks.summarise(det)
 
-    prev_by_id = prev.set_index("event_id") if len(prev) else None
-    out, alerts = [], []
-    for ev in events.to_dict("records"):
-        old = prev_by_id.loc[ev["event_id"]] if (
-            prev_by_id is not None and ev["event_id"] in prev_by_id.index) else None
-        ev["first_seen_run_id"] = run_id if old is None else old["first_seen_run_id"]
-        ev["first_seen_at"] = now_ts if old is None else old["first_seen_at"]
-        age = _hours(as_of, ev["last_detected_at"])
-        ev["status"] = ("ended" if age > ENDED_AFTER_H
-                        else "new" if ev["first_seen_run_id"] == run_id else "active")
-        ev["severity"] = fire_alerts.severity(ev["land_class"], ev["zone_ids"], ev["max_frp_mw"],
-                                              ev["area_ha"], ev["n_detections"])
-        ev["merged_into"], ev["vanished_as_of"] = None, None
-        was_alerted = old is not None and bool(old["is_alerted"])
-        emit = ev["status"] in ("new", "active") or (
-            was_alerted and age <= ENDED_AFTER_H + ALERT_TAIL_H)
-        ev["is_alerted"] = was_alerted or emit
-        out.append(ev)
-        if emit:
-            alerts.append(fire_alerts.build(ev))
-    current = {ev["event_id"] for ev in out}
+    carry = ["first_seen_run_id", "first_seen_at", "is_alerted"]
+    if len(prev) and len(events):
+        events = events.join(prev.set_index("event_id")[carry], on="event_id")
+    else:
+        events = events.assign(**{c: None for c in carry})
+    known = events["first_seen_run_id"].notna()
+    events["first_seen_run_id"] = events["first_seen_run_id"].where(known, run_id)
+    events["first_seen_at"] = events["first_seen_at"].where(known, now_ts)
+    age_h = (as_of - events["last_detected_at"]).dt.total_seconds() / 3600.0
+    events["status"] = np.where(age_h > ENDED_AFTER_H, "ended",
+                                np.where(events["first_seen_run_id"] == run_id, "new", "active"))
+    events["severity"] = [
+        fire_alerts.severity(lc, z, f, a, n) for lc, z, f, a, n in zip(
+            events["land_class"], events["zone_ids"], events["max_frp_mw"], events["area_ha"],
+            events["n_detections"], strict=True)]
+    events["merged_into"], events["vanished_as_of"] = None, None
+    was_alerted = events["is_alerted"].fillna(False).astype(bool)
+    emit = events["status"].isin(["new", "active"]) | (
+        was_alerted & (age_h <= ENDED_AFTER_H + ALERT_TAIL_H))
+    events["is_alerted"] = was_alerted | emit
+    alerts = [fire_alerts.build(ev) for ev in events[emit].to_dict("records")]
+
+    # events of the previous snapshot that are no longer made: merged, masked or withdrawn
+    gone = []
     by_hotspot = det.set_index("hotspot_id")
-    for old in prev.to_dict("records"):
-        if old["event_id"] in current:
-            continue
+    for old in prev[~prev["event_id"].isin(events["event_id"])].to_dict("records"):
         if old["status"] not in ("merged", "masked", "withdrawn"):
             hit = by_hotspot.loc[old["first_hotspot_id"]] if (
                 old["first_hotspot_id"] in by_hotspot.index) else None
@@ -378,15 +397,12 @@ def evaluate_data(p: Paths, run_id: str, now: dt.datetime | None = None) -> Eval
             else:
                 old["status"], old["merged_into"] = "merged", hit["event_id"]
             old["vanished_as_of"] = as_of
-        emit = bool(old["is_alerted"]) and _hours(as_of, old["vanished_as_of"]) <= ALERT_TAIL_H
-        if emit:
+        if bool(old["is_alerted"]) and _hours(as_of, old["vanished_as_of"]) <= ALERT_TAIL_H:
             alerts.append(fire_alerts.build(old))
-        out.append(old)
-    for ev in out:
-        ev["data_as_of"] = as_of
-    events_df = pd.DataFrame(out).sort_values("event_id").reset_index(drop=True) if out \
-        else prev.iloc[0:0]
-    return Evaluation(det, events_df, static, alerts, as_of)
+        gone.append(old)
+    out = pd.concat([events, pd.DataFrame(gone)], ignore_index=True) if gone else events
+    out = out.assign(data_as_of=as_of).sort_values("event_id").reset_index(drop=True)
+    return Evaluation(det, out, static, alerts, as_of)
 
 
 def _table(df: pd.DataFrame, schema: pa.Schema) -> pa.Table:
