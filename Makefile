@@ -12,7 +12,8 @@ PYTEST_ARGS ?=
 .PHONY: demo test venv lint bench clean-var help
 
 help:
-	@echo "make demo   - create the venv, run the nightly pipeline through Airflow on the sample data"
+	@echo "make demo   - create the venv, run the ingest DAGs, a fire replay and the nightly pipeline"
+	@echo "              through Airflow on the sample data"
 	@echo "make test   - create the venv, run the test suite"
 	@echo "make lint   - ruff"
 	@echo "make bench  - benchmark: full + nightly run on a generated dataset (SCALE=city|medium|small)"
@@ -32,11 +33,21 @@ demo: venv
 	$(SW) sample-data --scale demo
 	$(SW) airflow db migrate > /dev/null
 	$(SW) airflow pools set duckdb_build 1 "one writer per DuckDB file" > /dev/null
-	@for dag in ingest_surveys ingest_remote_sensing ingest_disturbances sinkwatch_nightly; do \
+	@# After the first ingest_disturbances run, the fire replay: each landing_pending/step_NN
+	@# (one FIRMS NRT file of a burning fire) lands and gets its own ingest_disturbances run.
+	@for run in ingest_surveys ingest_remote_sensing ingest_disturbances \
+			$$(cd $(SINKWATCH_HOME)/landing_pending 2>/dev/null && ls -d step_* | sed 's/^/replay_/') \
+			sinkwatch_nightly; do \
+		dag=$$run; \
+		case $$run in replay_*) step=$${run#replay_}; dag=ingest_disturbances; \
+			echo "== fire replay $$step lands: $$(cd $(SINKWATCH_HOME)/landing_pending/$$step && ls */*)"; \
+			cp -r $(SINKWATCH_HOME)/landing_pending/$$step/. $(SINKWATCH_HOME)/landing/ \
+				&& rm -r $(SINKWATCH_HOME)/landing_pending/$$step;; esac; \
 		echo "== airflow dags test $$dag"; \
-		$(SW) airflow dags test $$dag > $(SINKWATCH_HOME)/logs/demo_$$dag.log 2>&1 \
-			|| { tail -n 60 $(SINKWATCH_HOME)/logs/demo_$$dag.log; exit 1; }; \
-		grep -E "DagRun Finished|state=" $(SINKWATCH_HOME)/logs/demo_$$dag.log | tail -n 1; \
+		$(SW) airflow dags test $$dag > $(SINKWATCH_HOME)/logs/demo_$$run.log 2>&1 \
+			|| { tail -n 60 $(SINKWATCH_HOME)/logs/demo_$$run.log; exit 1; }; \
+		grep -E "DagRun Finished|state=" $(SINKWATCH_HOME)/logs/demo_$$run.log | tail -n 1; \
+		grep -ho "fire events: .*" $(SINKWATCH_HOME)/logs/demo_$$run.log | tail -n 1 || true; \
 	done
 	@$(VENV)/bin/python -m orchestration.summary
 
