@@ -37,6 +37,9 @@ from dashboards.pages.common import (
 from dashboards.pages.zones import LOSS_MARTS
 
 HOTSPOT_MARTS = ("fct_fire_hotspots", "fct_disturbance_hotspots", "fct_hotspots")
+#: Every detection with the static-source mask (issue #14), preferred once an evaluation wrote
+#: it: masked detections are shown on request only (a legend entry that is off until clicked).
+DETECTION_MART = "fct_fire_detections"
 FIRE_MARTS = ("fct_fire_reports", "fct_disturbance_fires", "fct_fires")
 PEST_MARTS = ("fct_pest_reports", "fct_disturbance_pests", "fct_pests")
 YEAR_COLOURS = ["#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000", "#7f0000"]
@@ -53,7 +56,9 @@ def _source(marts: Marts, names: tuple[str, ...], family: str) -> tuple[str | No
 
 
 def hotspots(marts: Marts) -> tuple[str | None, pd.DataFrame]:
-    src, df = _source(marts, HOTSPOT_MARTS, "fire_hotspots")
+    src, df = marts.first(DETECTION_MART)
+    if df.empty:
+        src, df = _source(marts, HOTSPOT_MARTS, "fire_hotspots")
     if df.empty:
         return src, df
     lat, lon = pick(df, "latitude", "lat"), pick(df, "longitude", "lon")
@@ -63,6 +68,8 @@ def hotspots(marts: Marts) -> tuple[str | None, pd.DataFrame]:
     out = pd.DataFrame({"lat": df[lat], "lon": df[lon], "date": pd.to_datetime(df[date])})
     for c in ("acq_time_utc", "satellite", "confidence_pct", "frp_mw", "county_code"):
         out[c] = df[c] if c in df.columns else None
+    out["is_masked"] = df["is_masked"].fillna(False).astype(bool) if "is_masked" in df.columns \
+        else False
     out = out.drop_duplicates(subset=["lat", "lon", "date", "acq_time_utc", "satellite"])
     out["year"] = out["date"].dt.year
     return src, out.dropna(subset=["lat", "lon"])
@@ -94,12 +101,20 @@ def fire_map(hsrc: str | None, hs: pd.DataFrame, fsrc: str | None, fr: pd.DataFr
     srcs = [s for s in (hsrc, fsrc) if s]
     if hs.empty and fr.empty:
         return unavailable_figure("fire-map", title_zh, title_en, [HOTSPOT_MARTS[0]])
+    static = hs[hs["is_masked"]] if not hs.empty else hs
+    hs = hs[~hs["is_masked"]] if not hs.empty else hs
     years = sorted(int(y) for y in hs["year"].dropna().unique()) if not hs.empty else []
     cz, ce = county_names(marts.get("dim_counties"))
 
     def build(lang: str) -> Fig:
         zh = lang == "zh"
         pts = []
+        if len(static):  # steel works, power plants: masked, shown when the legend entry is on
+            pts.append(go.Scatter(
+                x=static["lon"], y=static["lat"], mode="markers", visible="legendonly",
+                name="固定热源（已屏蔽）" if zh else "Static sources (masked)",
+                marker={"size": 5, "color": "#7b8794", "opacity": 0.6, "symbol": "square"},
+                hovertemplate="%{x:.3f}E %{y:.3f}N<extra></extra>"))
         for i, y in enumerate(years):
             sel = hs[hs["year"] == y]
             pts.append(go.Scatter(
@@ -141,9 +156,11 @@ def fire_map(hsrc: str | None, hs: pd.DataFrame, fsrc: str | None, fr: pd.DataFr
         return fig
 
     return Figure("fire-map", title_zh, title_en, srcs, build("zh"), build("en"),
-                  note_zh="圆点：FIRMS 卫星热点（按年份着色）；三角：火灾报告（大小为过火面积）。",
+                  note_zh="圆点：FIRMS 卫星热点（按年份着色）；三角：火灾报告（大小为过火面积）。"
+                  "钢厂、电厂等固定热源已屏蔽，点击图例“固定热源”显示。",
                   note_en="Dots: FIRMS satellite hotspots by year; triangles: fire reports "
-                  "(size = burned area).", wide=True)
+                  "(size = burned area). Static sources (steel works, power plants) are masked; "
+                  "click their legend entry to show them.", wide=True)
 
 
 def pest_figure(src: str | None, df: pd.DataFrame) -> Figure:
@@ -229,6 +246,7 @@ def fire_table(src: str | None, fr: pd.DataFrame, marts: Marts) -> Table:
 def hotspot_table(src: str | None, hs: pd.DataFrame, marts: Marts) -> Table:
     cz, ce = county_names(marts.get("dim_counties"))
     recs = []
+    hs = hs[~hs["is_masked"]] if not hs.empty else hs
     if not hs.empty:
         g = hs.groupby(["year", "county_code"], dropna=False).agg(
             n=("lat", "size"), frp=("frp_mw", "sum")).reset_index()
@@ -291,7 +309,7 @@ def page(marts: Marts) -> Page:
     years = [int(y) for y in pd.concat([hs.get("year", pd.Series(dtype=float)),
                                         fr.get("year", pd.Series(dtype=float))]).dropna()]
     y = max(years) if years else None
-    hs_y = hs[hs["year"] == y] if y and not hs.empty else hs.iloc[0:0]
+    hs_y = hs[(hs["year"] == y) & ~hs["is_masked"]] if y and not hs.empty else hs.iloc[0:0]
     fr_y = fr[fr["year"] == y] if y and not fr.empty else fr.iloc[0:0]
     pe_y = pe[pe["year"] == y] if y and not pe.empty else pe.iloc[0:0]
     loss_fig, loss_tbl = losses(marts)
