@@ -232,11 +232,15 @@ def cluster(lon: np.ndarray, lat: np.ndarray, t_s: np.ndarray, x: np.ndarray, y:
         con.register("pts", pts)
         pairs = con.execute(
             """
+            with shifted as (  -- each point looks into its own cell and the 8 around it
+                select pts.*, ix + dx as jx, iy + dy as jy
+                from pts
+                cross join (values (-1), (0), (1)) as ox(dx)
+                cross join (values (-1), (0), (1)) as oy(dy)
+            )
             select a.i, b.i
-            from pts as a
-            cross join (values (-1), (0), (1)) as ox(dx)
-            cross join (values (-1), (0), (1)) as oy(dy)
-            join pts as b on b.ix = a.ix + dx and b.iy = a.iy + dy
+            from shifted as a
+            join pts as b on b.ix = a.jx and b.iy = a.jy
             where a.i < b.i and abs(a.t - b.t) <= $sec
                 and 2 * $r * asin(sqrt(
                     pow(sin(radians(b.lat - a.lat) / 2), 2)
@@ -272,11 +276,14 @@ def _pixel_area_ha(veg: pd.DataFrame, labels: pd.Index) -> tuple[pd.Series, pd.S
 
 
 def _lists(veg: pd.DataFrame, col: str, labels: pd.Index) -> list[list[str]]:
-    """Per event: the sorted distinct non-empty values of ``col``."""
+    """Per event: the sorted distinct non-empty values of ``col`` (slices of one sorted array:
+    a groupby with a Python aggregate costs seconds over tens of thousands of events)."""
     s = veg[["label", col]].dropna().astype({col: str})
     s = s[s[col] != ""].drop_duplicates().sort_values(["label", col])
-    got = s.groupby("label")[col].agg(list).reindex(labels)
-    return [v if isinstance(v, list) else [] for v in got]
+    lab, vals = s["label"].to_numpy(), s[col].to_numpy(object)
+    want = labels.to_numpy()
+    lo, hi = np.searchsorted(lab, want, "left"), np.searchsorted(lab, want, "right")
+    return [vals[a:b].tolist() for a, b in zip(lo, hi, strict=True)]
 
 
 def build_events(veg: pd.DataFrame) -> pd.DataFrame:
@@ -408,8 +415,14 @@ def evaluate_data(p: Paths, run_id: str, now: dt.datetime | None = None) -> Eval
 def _table(df: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     cols = {}
     for f in schema:
-        values = df[f.name].tolist() if f.name in df.columns else [None] * len(df)
-        cols[f.name] = pa.array([None if _missing(v) else v for v in values], type=f.type)
+        if f.name not in df.columns:
+            cols[f.name] = pa.nulls(len(df), type=f.type)
+            continue
+        try:
+            cols[f.name] = pa.array(df[f.name], type=f.type, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed Python objects: value by value
+            cols[f.name] = pa.array([None if _missing(v) else v for v in df[f.name].tolist()],
+                                    type=f.type)
     return pa.table(cols, schema=schema)
 
 

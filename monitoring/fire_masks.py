@@ -249,35 +249,41 @@ def summarise(det: pd.DataFrame, seed: list[KnownSource] | None = None
             "radius_m": s.radius_m, "location_status": s.location_status, "source": s.source,
             **_detection_figures(hit),
         })
-    other = det[det["is_masked"] & det["known_source_id"].isna()]
-    labels = static_groups(other["x"].to_numpy(float), other["y"].to_numpy(float))
-    for label in np.unique(labels):
-        g = other[labels == label].sort_values("ingest_order")
-        sid = f"ss_{g['hotspot_id'].iloc[0][:12]}"
-        source_id[g.index] = sid
-        by_type = bool(g["is_firms_static_type"].any())
-        gx, gy = g["x"].mean(), g["y"].mean()
-        radius = float(np.hypot(g["x"] - gx, g["y"] - gy).max()) + PERSIST_CELL_M / 2
-        types = sorted({int(t) for t in pd.to_numeric(g["fire_type"], errors="coerce").dropna()
-                        if int(t) in FIRMS_STATIC_TYPES})
-        rows.append({
-            "static_source_id": sid,
-            "rule": "firms_type" if by_type else "persistence",
-            "kind": ("firms_type_" + "_".join(map(str, types))) if by_type
-            else "persistent_thermal_anomaly",
-            "name": f"static thermal source near {g['latitude'].mean():.3f}N "
-                    f"{g['longitude'].mean():.3f}E",
-            "name_zh": "固定热源（自动识别）",
-            "lon": round(float(g["longitude"].mean()), 5),
-            "lat": round(float(g["latitude"].mean()), 5),
-            "radius_m": round(radius, 0),
-            "location_status": "detected",
-            "source": ("FIRMS type field: " + ", ".join(FIRMS_STATIC_TYPES[t] for t in types))
-            if by_type else (f"persistence rule: >= {PERSIST_MIN_DAYS} distinct days in >= "
-                             f"{PERSIST_MIN_MONTHS} months within {PERSIST_WINDOW_DAYS} days, "
-                             f"1.5 km square"),
-            **_detection_figures(g),
-        })
+    other = det[det["is_masked"] & det["known_source_id"].isna()].sort_values("ingest_order")
+    if len(other):
+        labels = pd.Series(static_groups(other["x"].to_numpy(float),
+                                         other["y"].to_numpy(float)), index=other.index)
+        g = other.groupby(labels, sort=True)
+        sid = "ss_" + g["hotspot_id"].first().str[:12]
+        source_id[other.index] = labels.map(sid)
+        cx, cy = g["x"].transform("mean"), g["y"].transform("mean")
+        radius = np.hypot(other["x"] - cx, other["y"] - cy).groupby(labels).max() \
+            + PERSIST_CELL_M / 2
+        ftype = pd.to_numeric(other["fire_type"], errors="coerce")
+        typed = other[ftype.isin(list(FIRMS_STATIC_TYPES))]
+        types = ftype[typed.index].astype(int).groupby(labels[typed.index]).agg(
+            lambda t: sorted(set(t))).reindex(sid.index)
+        lon, lat = g["longitude"].mean(), g["latitude"].mean()
+        size, days = g.size(), g["acq_date"].nunique()
+        first_at, last_at = g["acquired_at"].min(), g["acquired_at"].max()
+        for label in sid.index:
+            t = types[label] if isinstance(types[label], list) else []
+            rows.append({
+                "static_source_id": sid[label],
+                "rule": "firms_type" if t else "persistence",
+                "kind": ("firms_type_" + "_".join(map(str, t))) if t
+                else "persistent_thermal_anomaly",
+                "name": f"static thermal source near {lat[label]:.3f}N {lon[label]:.3f}E",
+                "name_zh": "固定热源（自动识别）",
+                "lon": round(float(lon[label]), 5), "lat": round(float(lat[label]), 5),
+                "radius_m": round(float(radius[label]), 0), "location_status": "detected",
+                "source": ("FIRMS type field: " + ", ".join(FIRMS_STATIC_TYPES[x] for x in t))
+                if t else (f"persistence rule: >= {PERSIST_MIN_DAYS} distinct days in >= "
+                           f"{PERSIST_MIN_MONTHS} months within {PERSIST_WINDOW_DAYS} days, "
+                           "1.5 km square"),
+                "n_detections": int(size[label]), "n_days": int(days[label]),
+                "first_detected_at": first_at[label], "last_detected_at": last_at[label],
+            })
     return source_id, pd.DataFrame(rows)
 
 
