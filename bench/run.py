@@ -39,6 +39,8 @@ TARGETS = {
     "nightly_vs_full_max_ratio": 0.15,
     "nightly_max_s": 120,
     "peak_rss_max_mb": 4096,
+    # issue #14: a hotspot file landing -> its alert written (ingest + evaluate, DAG time)
+    "alert_latency_max_s": 60,
 }
 
 
@@ -173,6 +175,27 @@ def run_floor(csvs: list[Path], work: Path, env: dict[str, str]) -> dict:
     }
 
 
+def run_alerting(env: dict[str, str], work: Path) -> dict:
+    """Issue #14: alert latency (a hotspot file landing -> its alert written) and the cost of
+    the alerting step per ingest_disturbances run, after the nightly run (bench/stage.py)."""
+    res = work / "logs" / "bench_alerts.alerts.json"
+    wall, rss, code = run_child(["-m", "bench.stage", "alerts", "bench_alerts", str(res)], env,
+                                work / "logs" / "bench_alerts.log")
+    if code != 0:
+        raise RuntimeError(f"alerting stage failed: see {work / 'logs' / 'bench_alerts.log'}")
+    r = json.loads(res.read_text())
+    print(f"  alerts    {wall:8.1f} s  {rss:8.0f} MB  (latency {r['latency_s']} s, alerting "
+          f"step {r['alerting_s']} s, with nothing new {r['alerting_steady_s']} s)", flush=True)
+    return {k: v for k, v in r.items() if k not in ("stage", "run_id")} | {
+        "stage_wall_s": round(wall, 2), "peak_rss_mb": rss,
+        "what": "one FIRMS NRT file with a detection in a forest zone lands; the functions of "
+                "ingest_disturbances (ingest of its 3 families, then evaluate_alerts) run in "
+                "one process; latency = alert first_seen_at - file landing (the wait for the "
+                "next 30-minute run and Airflow task start-up come on top); alerting_steady_s = "
+                "the alerting step of a run with nothing new",
+    }
+
+
 def _land(src: Path, landing: Path) -> int:
     """Put the files of ``src/<family>/`` into the landing folders (hard links: ingestion removes
     what it has read from landing, the dataset stays)."""
@@ -215,6 +238,7 @@ def targets(result: dict) -> dict:
         "nightly_vs_full": (nightly_ratio, TARGETS["nightly_vs_full_max_ratio"]),
         "nightly_s": (nightly["total"]["wall_s"], TARGETS["nightly_max_s"]),
         "peak_rss_mb": (peak, TARGETS["peak_rss_max_mb"]),
+        "alert_latency_s": (result["alerting"]["latency_s"], TARGETS["alert_latency_max_s"]),
     }
     return {k: {"value": round(v, 3) if v is not None else None, "limit": lim,
                 "met": v is not None and v <= lim} for k, (v, lim) in checks.items()}
@@ -259,6 +283,7 @@ def main(argv: list[str] | None = None) -> dict:
     full = run_pipeline("bench_full", env, work, full_refresh=True)
     _land(data / "nightly", sw_home / "landing")
     nightly = run_pipeline("bench_nightly", env, work, full_refresh=False)
+    alerting = run_alerting(env, work)
 
     result = {
         "issue": 7,
@@ -268,6 +293,7 @@ def main(argv: list[str] | None = None) -> dict:
         "dataset": dataset,
         "floor": floor,
         "runs": {"full": full, "nightly": nightly},
+        "alerting": alerting,
     }
     result["ratio_ingest_dbt_to_floor"] = round(full["ingest_plus_dbt_s"] / floor["wall_s"], 2)
     result["nightly_vs_full"] = round(nightly["total"]["wall_s"] / full["total"]["wall_s"], 3)
@@ -296,6 +322,10 @@ def _print_summary(r: dict, out: Path) -> None:
     for k, t in r["targets"].items():
         print(f"  target {k:22s} {t['value']!s:>10s} <= {t['limit']!s:<6s} "
               f"{'met' if t['met'] else 'NOT MET'}")
+    a = r["alerting"]
+    print(f"alerting: hotspot file -> alert {a['latency_s']} s (ingest {a['ingest_s']} s, "
+          f"alerting step {a['alerting_s']} s; with nothing new {a['alerting_steady_s']} s) "
+          f"over {a['detections']:,} detections, {a['events']:,} events")
     print(f"written to {out} ({r['bench_wall_s']} s in all)")
 
 

@@ -36,6 +36,14 @@ def markdown(r: dict) -> str:
     ]
     for k, t in r["targets"].items():
         out.append(f"| {k} | {t['value']} | {t['limit']} | {'yes' if t['met'] else '**no**'} |")
+    a = r.get("alerting")
+    if a:
+        out += ["", f"Alerting (issue #14): a hotspot file landing -> its alert written in "
+                f"{a['latency_s']} s (ingest {a['ingest_s']} s, alerting step "
+                f"{a['alerting_s']} s); "
+                f"the alerting step of a run with nothing new {a['alerting_steady_s']} s, over "
+                f"{a['detections']:,} detections ({a['masked']:,} masked) and {a['events']:,} "
+                "events."]
     return "\n".join(out)
 
 

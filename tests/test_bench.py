@@ -163,5 +163,10 @@ def test_small_bench_writes_every_figure(tmp_path, monkeypatch):
     assert result["floor"]["rows"] == result["dataset"]["vegetation_index_rows"]
     assert result["floor"]["wall_s"] > 0 and result["ratio_ingest_dbt_to_floor"] > 1
     assert set(result["targets"]) == {
-        "ingest_dbt_vs_floor", "full_run_s", "nightly_vs_full", "nightly_s", "peak_rss_mb"}
+        "ingest_dbt_vs_floor", "full_run_s", "nightly_vs_full", "nightly_s", "peak_rss_mb",
+        "alert_latency_s"}
+    a = result["alerting"]
+    assert a["alerts_opened"] == 1 and 0 < a["latency_s"] < 60
+    assert a["alerting_steady_s"] > 0 and a["evaluators_steady"][
+        "monitoring.fire_events:evaluate"]["changes"] == 0
     assert {t["limit"] for t in result["targets"].values()} == set(TARGETS.values())
