@@ -42,10 +42,11 @@ What it does, every run, from the whole raw layer (deterministic in the data):
 6. **Snapshots** for the nightly marts, each written to a temporary name and renamed:
    ``warehouse/monitoring/fire_events.parquet``, ``fire_detections.parquet`` (every detection
    with its mask reason, static source and event) and ``static_heat_sources.parquet``.
-7. **Alerts** (:mod:`monitoring.fire_alerts`): one per event, id ``fire_event:<event_id>``, for
-   events that are new or active, and for already alerted events until ``ALERT_TAIL_H`` after
-   they ended or vanished (so the alert shows the end). A late file whose detections are older
-   than ``ENDED_AFTER_H`` makes an ended event that is recorded but not alerted.
+7. **Alerts** (:mod:`monitoring.fire_event_alerts`): one per event, id
+   ``fire_event:<event_id>``, for events that are new or active, and for already alerted events
+   until ``ALERT_TAIL_H`` after they ended or vanished (so the alert shows the end). A late file
+   whose detections are older than ``ENDED_AFTER_H`` makes an ended event that is recorded but
+   not alerted.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from monitoring import fire_alerts, fire_masks
+from monitoring import fire_event_alerts, fire_masks
 from monitoring.store import Alert
 from sinkwatch.config import Paths
 
@@ -380,7 +381,7 @@ def evaluate_data(p: Paths, run_id: str, now: dt.datetime | None = None) -> Eval
     events["status"] = np.where(age_h > ENDED_AFTER_H, "ended",
                                 np.where(events["first_seen_run_id"] == run_id, "new", "active"))
     events["severity"] = [
-        fire_alerts.severity(lc, z, f, a, n) for lc, z, f, a, n in zip(
+        fire_event_alerts.severity(lc, z, f, a, n) for lc, z, f, a, n in zip(
             events["land_class"], events["zone_ids"], events["max_frp_mw"], events["area_ha"],
             events["n_detections"], strict=True)]
     events["merged_into"], events["vanished_as_of"] = None, None
@@ -388,7 +389,7 @@ def evaluate_data(p: Paths, run_id: str, now: dt.datetime | None = None) -> Eval
     emit = events["status"].isin(["new", "active"]) | (
         was_alerted & (age_h <= ENDED_AFTER_H + ALERT_TAIL_H))
     events["is_alerted"] = was_alerted | emit
-    alerts = [fire_alerts.build(ev) for ev in events[emit].to_dict("records")]
+    alerts = [fire_event_alerts.build(ev) for ev in events[emit].to_dict("records")]
 
     # events of the previous snapshot that are no longer made: merged, masked or withdrawn
     gone = []
@@ -405,7 +406,7 @@ def evaluate_data(p: Paths, run_id: str, now: dt.datetime | None = None) -> Eval
                 old["status"], old["merged_into"] = "merged", hit["event_id"]
             old["vanished_as_of"] = as_of
         if bool(old["is_alerted"]) and _hours(as_of, old["vanished_as_of"]) <= ALERT_TAIL_H:
-            alerts.append(fire_alerts.build(old))
+            alerts.append(fire_event_alerts.build(old))
         gone.append(old)
     out = pd.concat([events, pd.DataFrame(gone)], ignore_index=True) if gone else events
     out = out.assign(data_as_of=as_of).sort_values("event_id").reset_index(drop=True)
