@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingestion import readers, spatial, vegetation
+from ingestion import readers, spatial, vegetation_fast
 from ingestion.context import Context
 from ingestion.tabular import UnreadableFile
 from ingestion.validate import SchemaError, coerce, split_rows
@@ -487,7 +487,7 @@ def ingest_file(
     fast = None
     try:
         if family.name == "vegetation_indices":
-            fast = vegetation.fast_plan(src, ctx, paths.warehouse / ".duckdb_tmp")
+            fast = vegetation_fast.fast_plan(src, ctx, paths.warehouse / ".duckdb_tmp")
         if fast is not None:  # a clean plain CSV: most rows are checked and written by DuckDB
             reading = readers.Reading(fast.format, fast.slow_batches(ctx), streamed=True,
                                       state=fast.state)
