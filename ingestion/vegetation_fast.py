@@ -29,7 +29,7 @@ class FastPlan:
     exactly the usual verdicts and reasons. A row is fast only when it is unambiguous: ISO date,
     plain decimals within range, an allowed quality, a known parcel, and a (parcel, date) key no
     other row of the file spells the same way; duplicates that only normalising reveals are
-    resolved after the fact, as for any streamed file (``loader._finalize_streamed``)."""
+    resolved after the fact, as for any streamed file (``raw._finalize_streamed``)."""
 
     con: object
     columns: dict[str, str]  # contract name -> the file's header
