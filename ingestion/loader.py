@@ -17,18 +17,18 @@ time without sharing a DuckDB writer.
   ``supersedes`` and the earlier one is rewritten with ``superseded_by``.
 * Large files stream: batches are written as they are checked, and duplicate keys across
   batches (or points averaged per parcel) are resolved by DuckDB over the written Parquet.
+
+The pieces live in their own modules: the raw schema, Parquet writing and the streamed post-pass
+in :mod:`ingestion.raw`, the quarantine file in :mod:`ingestion.quarantine`, the manifest row and
+supersession in :mod:`ingestion.manifest`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
 import time
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,17 +37,24 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingestion import readers, spatial, vegetation
+from ingestion import readers, spatial, vegetation_fast
 from ingestion.context import Context
+from ingestion.manifest import (
+    MANIFEST_SCHEMA,
+    ManifestRow,
+    _batch_key,
+    _batch_units,
+    _supersede,
+    sha256_of,
+)
+from ingestion.quarantine import QUARANTINE_SCHEMA, _Quarantine
+from ingestion.raw import _finalize_streamed, _raw_table, _write_parquet_atomic, raw_schema
 from ingestion.tabular import UnreadableFile
-from ingestion.validate import SchemaError, coerce, split_rows
+from ingestion.validate import SchemaError, split_rows
 from sinkwatch.config import Paths
 from sinkwatch.contracts import FAMILIES, LINEAGE_COLUMNS, Family
 
 log = logging.getLogger(__name__)
-
-#: DuckDB's memory cap for the streaming post-pass (it spills to disk beyond it).
-DUCKDB_MEMORY_LIMIT = "512MB"
 
 #: above this many accepted rows the GX gate runs in the database (a SQL query asset over the
 #: batch's Parquet on DuckDB) instead of on a pandas frame: pandas GX on millions of rows needs
@@ -57,136 +64,6 @@ GATE_FULL_ROWS = 250_000
 #: Time spent in the raw gate by this process: one dict per gated file (family, rows, seconds,
 #: engine); read by the benchmark (bench/stage.py).
 GATE_TIMINGS: list[dict] = []
-
-ARROW_TYPES = {
-    "string": pa.string(),
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "date": pa.date32(),
-    "bool": pa.bool_(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-}
-TS = pa.timestamp("us", tz="UTC")
-
-
-def raw_schema(family: Family) -> pa.Schema:
-    fields = [pa.field(c.name, ARROW_TYPES[c.dtype]) for c in family.columns]
-    fields += [
-        pa.field("_source_file", pa.string()),
-        pa.field("_source_sha256", pa.string()),
-        pa.field("_source_row", pa.int64()),
-        pa.field("_ingested_at", TS),
-    ]
-    return pa.schema(fields)
-
-
-#: One row per quarantined source row (row_number null: a file-level record, not counted in
-#: rows_quarantined). ``raw_record`` is the row as read (JSON, contract names where mapped).
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        ("family", pa.string()),
-        ("file_name", pa.string()),
-        ("sha256", pa.string()),
-        ("row_number", pa.int64()),
-        ("field", pa.string()),
-        ("reason_code", pa.string()),
-        ("reason", pa.string()),
-        ("raw_record", pa.string()),
-        ("archive_path", pa.string()),
-        ("run_id", pa.string()),
-        ("quarantined_at", TS),
-    ]
-)
-
-MANIFEST_SCHEMA = pa.schema(
-    [
-        ("family", pa.string()),
-        ("file_name", pa.string()),
-        ("sha256", pa.string()),
-        ("size_bytes", pa.int64()),
-        ("format", pa.string()),
-        ("received_at", TS),
-        ("loaded_at", TS),
-        ("rows_received", pa.int64()),
-        ("rows_read", pa.int64()),
-        ("rows_accepted", pa.int64()),
-        ("rows_quarantined", pa.int64()),
-        ("records_written", pa.int64()),
-        ("status", pa.string()),
-        ("error", pa.string()),
-        ("detail", pa.string()),
-        ("reason_counts", pa.string()),
-        ("archive_path", pa.string()),
-        ("raw_path", pa.string()),
-        ("quarantine_path", pa.string()),
-        ("gate_suite", pa.string()),
-        ("gate_passed", pa.bool_()),
-        ("gate_failed_expectations", pa.int64()),
-        ("batch_key", pa.string()),
-        ("supersedes", pa.string()),
-        ("superseded_by", pa.string()),
-        ("superseded_at", TS),
-        ("run_id", pa.string()),
-    ]
-)
-
-
-@dataclass
-class ManifestRow:
-    family: str
-    file_name: str
-    sha256: str
-    size_bytes: int
-    format: str | None
-    received_at: datetime
-    loaded_at: datetime
-    rows_received: int
-    rows_read: int  # same as rows_received (kept for the existing ops model)
-    rows_accepted: int
-    rows_quarantined: int
-    records_written: int  # rows in the raw Parquet (fewer when points are averaged per parcel)
-    #: loaded | rejected_by_gate | schema_error | empty | unreadable | unknown_layout |
-    #: missing_reference | failed
-    status: str
-    error: str | None  # the one file-level message, None when the file was read
-    detail: str
-    reason_counts: str  # JSON {reason_code: rows}
-    archive_path: str
-    raw_path: str | None
-    quarantine_path: str | None
-    gate_suite: str | None
-    gate_passed: bool | None
-    gate_failed_expectations: int | None
-    batch_key: str | None
-    supersedes: str | None  # comma-separated sha256 of the earlier files this one replaces
-    superseded_by: str | None
-    superseded_at: datetime | None
-    run_id: str
-    reasons: dict[str, int] = field(default_factory=dict, repr=False)
-
-    def to_record(self) -> dict:
-        rec = asdict(self)
-        rec.pop("reasons")
-        return rec
-
-    def to_json(self) -> dict:
-        rec = self.to_record()
-        return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in rec.items()}
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _write_parquet_atomic(table: pa.Table, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    pq.write_table(table, tmp)
-    tmp.replace(dest)
 
 
 def ensure_empty_partitions(paths: Paths) -> None:
@@ -200,213 +77,6 @@ def ensure_empty_partitions(paths: Paths) -> None:
         dest = base / "_empty" / "_empty.parquet"
         if not dest.exists() or pq.read_schema(dest) != schema:
             _write_parquet_atomic(schema.empty_table(), dest)
-
-
-def _raw_table(frame: pd.DataFrame, schema: pa.Schema, lineage: dict) -> pa.Table:
-    n = len(frame)
-    cols = []
-    for f in schema:
-        if f.name in lineage:
-            cols.append(pa.array([lineage[f.name]] * n, type=f.type))
-        elif f.name in frame.columns:
-            cols.append(pa.Array.from_pandas(frame[f.name], type=f.type))
-        else:
-            cols.append(pa.nulls(n, type=f.type))
-    return pa.Table.from_arrays(cols, schema=schema)
-
-
-class _Quarantine:
-    """Streams quarantine records of one file into one Parquet file."""
-
-    def __init__(self, dest: Path, base: dict):
-        self.dest, self.base = dest, base
-        self.tmp = dest.with_name(f".{dest.name}.tmp")
-        self.writer: pq.ParquetWriter | None = None
-        self.rows = 0  # counted source rows (row_number not null)
-        self.codes: Counter = Counter()
-
-    def write(
-        self,
-        rows: pd.Series,
-        fields: Iterable,
-        codes: Iterable,
-        reasons: Iterable,
-        records: Iterable[str | None],
-    ) -> None:
-        rows = list(rows)
-        if not rows:
-            return
-        codes = list(codes)
-        n = len(rows)
-        table = pa.table(
-            {
-                "family": [self.base["family"]] * n,
-                "file_name": [self.base["file_name"]] * n,
-                "sha256": [self.base["sha256"]] * n,
-                "row_number": rows,
-                "field": list(fields),
-                "reason_code": codes,
-                "reason": list(reasons),
-                "raw_record": list(records),
-                "archive_path": [self.base["archive_path"]] * n,
-                "run_id": [self.base["run_id"]] * n,
-                "quarantined_at": [self.base["at"]] * n,
-            },
-            schema=QUARANTINE_SCHEMA,
-        )
-        if self.writer is None:
-            self.dest.parent.mkdir(parents=True, exist_ok=True)
-            self.writer = pq.ParquetWriter(self.tmp, QUARANTINE_SCHEMA)
-        self.writer.write_table(table)
-        counted = [c for r, c in zip(rows, codes, strict=True) if r is not None]
-        self.rows += len(counted)
-        for c in counted:
-            for one in str(c).split(","):
-                self.codes[one] += 1
-
-    def write_split(self, q: pd.DataFrame) -> None:
-        if q.empty:
-            return
-        values = q.drop(columns=["_source_row", "_field", "_code", "_reason"])
-        values = values[[c for c in values.columns if not str(c).startswith("_")]]
-        records = [
-            json.dumps(
-                {k: v for k, v in r.items() if v is not None and v is not pd.NA},
-                ensure_ascii=False,
-                default=str,
-            )
-            for r in values.astype(object).where(values.notna(), None).to_dict("records")
-        ]
-        self.write(q["_source_row"].astype("int64"), q["_field"], q["_code"], q["_reason"], records)
-
-    def write_all(self, frame: pd.DataFrame, code: str, reason: str, fld: str = "") -> None:
-        """Every row of ``frame`` (as read) with one file-level reason."""
-        q = frame.copy()
-        q.insert(1, "_field", fld)
-        q.insert(2, "_code", code)
-        q.insert(
-            3,
-            "_reason",
-            [f"{self.base['file_name']} row {r}: {reason}" for r in frame["_source_row"]],
-        )
-        self.write_split(q)
-
-    def close(self) -> str | None:
-        if self.writer is None:
-            return None
-        self.writer.close()
-        self.tmp.replace(self.dest)
-        return str(self.dest)
-
-
-def _batch_units(family: Family, frame: pd.DataFrame) -> set[tuple]:
-    if not family.batch or not all(c in frame.columns for c in family.batch):
-        return set()
-    cols = [coerce(family.column(c), frame[c]).astype("string") for c in family.batch]
-    units = pd.concat(cols, axis=1).dropna()
-    return set(map(tuple, units.itertuples(index=False, name=None)))
-
-
-def _batch_key(family: Family, units: set[tuple]) -> str | None:
-    if not units:
-        return None
-    text = json.dumps(sorted(units), ensure_ascii=False)
-    return hashlib.sha256(f"{family.name}|{'|'.join(family.batch)}|{text}".encode()).hexdigest()
-
-
-def _supersede(
-    family: Family, paths: Paths, digest: str, batch_key: str, at: datetime
-) -> list[str]:
-    """Mark earlier manifest rows of the same logical batch as superseded by ``digest``."""
-    earlier = []
-    for mf in sorted((paths.manifest / family.name).glob("*.parquet")):
-        if mf.stem == digest:
-            continue
-        table = pq.read_table(mf)
-        rec = table.to_pylist()[0]
-        if rec.get("batch_key") != batch_key or rec.get("superseded_by"):
-            continue
-        rec.update(superseded_by=digest, superseded_at=at)
-        full = {f.name: rec.get(f.name) for f in MANIFEST_SCHEMA}
-        if full["rows_received"] is None:
-            full["rows_received"] = rec.get("rows_read")
-        _write_parquet_atomic(pa.Table.from_pylist([full], schema=MANIFEST_SCHEMA), mf)
-        earlier.append(rec["sha256"])
-    return earlier
-
-
-def _finalize_streamed(
-    family: Family, tmp_raw: Path, dest: Path, points: bool, quarantine: _Quarantine, file_name: str
-) -> int:
-    """Duplicate keys across batches -> quarantine; points averaged per parcel and composite.
-    Returns the number of accepted source rows removed as duplicates."""
-    key = ", ".join(family.key)
-    con = duckdb.connect()
-    con.execute("set preserve_insertion_order = false")
-    con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
-    con.execute(f"set temp_directory = '{tmp_raw.parent.parent.parent / '.duckdb_tmp'}'")
-    try:
-        src = f"read_parquet('{tmp_raw}')"
-        if points:
-            good = "quality in (0, 1)"
-            con.execute(f"""
-                copy (
-                    select parcel_id, composite_date,
-                        coalesce(avg(ndvi) filter (where {good}), avg(ndvi)) as ndvi,
-                        coalesce(avg(evi) filter (where {good}), avg(evi)) as evi,
-                        case when count(*) filter (where {good}) > 0
-                             then max(quality) filter (where {good})
-                             else mode(quality) end::bigint as quality,
-                        coalesce(stddev_pop(ndvi) filter (where {good}), stddev_pop(ndvi))
-                            as ndvi_std,
-                        case when count(*) filter (where {good}) > 0
-                             then count(*) filter (where {good}) else count(*)
-                        end::bigint as pixel_count,
-                        any_value(_source_file) as _source_file,
-                        any_value(_source_sha256) as _source_sha256,
-                        min(_source_row) as _source_row,
-                        any_value(_ingested_at) as _ingested_at
-                    from {src}
-                    group by parcel_id, composite_date
-                    order by _source_row
-                ) to '{dest}' (format parquet)
-            """)
-            return 0
-        n_dup = con.execute(f"""
-            select count(*) from (select {key} from {src} group by all having count(*) > 1)
-        """).fetchone()[0]
-        if n_dup == 0:  # the common case: the batches are written as they are, in file order
-            tmp_raw.replace(dest)
-            return 0
-        dups = con.execute(f"""
-            select _source_row, {key} from (
-                select *, row_number() over (partition by {key} order by _source_row) as rn
-                from {src}) where rn > 1 order by _source_row
-        """).df()
-        if len(dups):
-            quarantine.write(
-                dups["_source_row"].astype("int64"),
-                [key] * len(dups),
-                ["duplicate_key"] * len(dups),
-                [
-                    f"{file_name} row {r}: duplicate key ({key}) already seen earlier in the file"
-                    for r in dups["_source_row"]
-                ],
-                [
-                    json.dumps(
-                        {k: str(v) for k, v in r.items() if k != "_source_row"}, ensure_ascii=False
-                    )
-                    for r in dups.to_dict("records")
-                ],
-            )
-        con.execute(f"""
-            copy (select * exclude (rn) from (
-                select *, row_number() over (partition by {key} order by _source_row) as rn
-                from {src}) where rn = 1 order by _source_row) to '{dest}' (format parquet)
-        """)
-        return len(dups)
-    finally:
-        con.close()
 
 
 def _gate_frame(family: Family, raw: Path) -> pd.DataFrame:
@@ -487,7 +157,7 @@ def ingest_file(
     fast = None
     try:
         if family.name == "vegetation_indices":
-            fast = vegetation.fast_plan(src, ctx, paths.warehouse / ".duckdb_tmp")
+            fast = vegetation_fast.fast_plan(src, ctx, paths.warehouse / ".duckdb_tmp")
         if fast is not None:  # a clean plain CSV: most rows are checked and written by DuckDB
             reading = readers.Reading(fast.format, fast.slow_batches(ctx), streamed=True,
                                       state=fast.state)

@@ -18,8 +18,6 @@ from dashboards.core import (
     OUTSIDE_ZH,
     WAN_MU,
     Col,
-    Fig,
-    Figure,
     Marts,
     Table,
     _county_names,
@@ -28,13 +26,13 @@ from dashboards.core import (
     as_bool,
     as_int,
     as_str,
-    base_layout,
     display_unit,
     fmt_num,
     isnull,
     latest_per,
     scaled,
 )
+from dashboards.figures import Fig, Figure, base_layout
 from sinkwatch.config import BOUNDARIES_GEOJSON
 
 

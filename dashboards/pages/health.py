@@ -8,19 +8,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards.core import (
-    Col,
-    Fig,
-    Figure,
-    Kpi,
-    Marts,
-    Page,
-    Section,
-    Table,
-    base_layout,
-    isnull,
-    pick,
-)
+from dashboards.core import Col, Kpi, Marts, Page, Section, Table, isnull, pick
+from dashboards.figures import Fig, Figure, base_layout
 from dashboards.pages.common import generic_table
 
 #: How old (days) the newest file of a source may be before it is flagged as stale.
