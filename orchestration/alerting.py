@@ -45,3 +45,11 @@ def run(families: list[str], run_id: str = "manual", p: Paths | None = None) -> 
                              "seconds": round(time.perf_counter() - t0, 3)}
             log.info("%s: %d alert(s), %d state change(s)", spec, len(found), len(changes))
     return {"evaluators": figures, "delivered": store.deliver()}
+
+
+def set_state(alert_id: str, state: str, by: str, note: str = "") -> dict:
+    """A duty officer acknowledges or closes an alert (CLI, or the ``alert_state`` DAG): the
+    change is recorded and delivered at once."""
+    change = store.set_state(alert_id, state, by=by, note=note)
+    store.deliver()
+    return change

@@ -238,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
                             help="rebuild every incremental model from the whole raw layer")
         sp.set_defaults(func=func)
 
+    from orchestration import alerts_cli
+
+    alerts_cli.add_parser(sub)
+
     sp = sub.add_parser("airflow", help="run the airflow CLI with the embedded settings")
     sp.add_argument("airflow_args", nargs=argparse.REMAINDER)
     sp.set_defaults(func=_cmd_airflow)

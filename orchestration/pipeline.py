@@ -142,12 +142,15 @@ def _family_sources() -> dict[str, str]:
 
 def build_inputs(p: Paths) -> dict[str, str]:
     """What a build reads, as fingerprints: per raw family, sha256 over its manifest rows (every
-    received file with its status and what superseded it), and the dbt code (``__code__``)."""
+    received file with its status and what superseded it), per monitoring snapshot the sha256 of
+    its file, and the dbt code (``__code__``)."""
     import hashlib
 
     import duckdb
 
     out = {"__code__": _code_fingerprint()}
+    for snapshot in sorted(p.monitoring.glob("*.parquet")):  # alert store, events: by content
+        out[snapshot.stem] = hashlib.sha256(snapshot.read_bytes()).hexdigest()
     files = sorted(str(f) for f in p.manifest.glob("*/*.parquet"))
     if files:
         con = duckdb.connect()
@@ -209,6 +212,13 @@ def _record_inputs(db: Path, inputs: dict[str, str]) -> None:
         con.close()
 
 
+def export_monitoring(p: Paths) -> list[Path]:
+    """Snapshot the alert store for the build (the marts read Parquet, never the live store)."""
+    from monitoring import store
+
+    return store.export_parquet(p.monitoring)
+
+
 def build(run_id: str, full_refresh: bool = False, p: Paths | None = None,
           unit_tests: bool | None = None) -> Path:
     """``dbt build`` (seeds, models, tests) into a run-specific DuckDB file.
@@ -230,6 +240,7 @@ def build(run_id: str, full_refresh: bool = False, p: Paths | None = None,
 
     with runlog.stage(run_id, "dbt_build", p) as rec:
         ensure_empty_partitions(p)
+        export_monitoring(p)
         db = build_path(run_id, p)
         # dbt writes into one fixed file, renamed to the run's name when it is done: the profile
         # (and the run id, an env var) stay the same from run to run, so dbt's partial parsing

@@ -39,6 +39,12 @@ class Paths:
         return self.warehouse / "manifest"
 
     @property
+    def monitoring(self) -> Path:
+        """Snapshots of the monitoring state (alert store, fire events, fire danger) as Parquet,
+        written by the alerting runs and the nightly run, read by the dbt build."""
+        return self.warehouse / "monitoring"
+
+    @property
     def builds(self) -> Path:
         """Run-specific DuckDB files that dbt builds into before the gate."""
         return self.warehouse / "builds"

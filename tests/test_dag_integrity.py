@@ -8,7 +8,8 @@ import pytest
 
 from sinkwatch.config import REPO_ROOT
 
-EXPECTED = {"ingest_surveys", "ingest_remote_sensing", "ingest_disturbances", "sinkwatch_nightly"}
+EXPECTED = {"alert_state", "ingest_surveys", "ingest_remote_sensing", "ingest_disturbances",
+            "sinkwatch_nightly"}
 
 
 @pytest.fixture(scope="module")
