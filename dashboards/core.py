@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from dashboards.figures import Figure
+from sinkwatch.spreadsheet import neutralise_frame
 
 log = logging.getLogger(__name__)
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -253,8 +254,10 @@ class Table:
 
     def write_csv(self, data_dir: Path) -> Path:
         out = data_dir / self.csv_name
-        # utf-8-sig writes the BOM so that Excel opens the Chinese headers correctly.
-        self.frame().to_csv(out, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        # utf-8-sig writes the BOM so that Excel opens the Chinese headers correctly; uploaded
+        # text that looks like a formula is neutralised (sinkwatch.spreadsheet)
+        neutralise_frame(self.frame()).to_csv(out, index=False, encoding="utf-8-sig",
+                                              lineterminator="\r\n")
         return out
 
 
