@@ -39,6 +39,11 @@ class Paths:
         return self.warehouse / "manifest"
 
     @property
+    def monitoring(self) -> Path:
+        """Outputs of monitoring/ (fire-danger ratings), rewritten whole by each computation."""
+        return self.warehouse / "monitoring"
+
+    @property
     def builds(self) -> Path:
         """Run-specific DuckDB files that dbt builds into before the gate."""
         return self.warehouse / "builds"
