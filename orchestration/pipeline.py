@@ -162,6 +162,8 @@ def build_inputs(p: Paths) -> dict[str, str]:
             per.setdefault(fam, []).append(f"{sha}|{status}|{sup}")
         for fam, items in per.items():
             out[fam] = hashlib.sha256("\n".join(items).encode()).hexdigest()
+    for f in sorted(p.monitoring.glob("*.parquet")):  # monitoring outputs (dbt source monitoring)
+        out[f.stem] = hashlib.sha256(f.read_bytes()).hexdigest()
     return out
 
 
@@ -227,9 +229,11 @@ def build(run_id: str, full_refresh: bool = False, p: Paths | None = None,
     ``False`` forces them in or out."""
     p = (p or paths()).ensure()
     from ingestion.loader import ensure_empty_partitions
+    from monitoring.fire_danger import ensure_empty_outputs
 
     with runlog.stage(run_id, "dbt_build", p) as rec:
         ensure_empty_partitions(p)
+        ensure_empty_outputs(p)
         db = build_path(run_id, p)
         # dbt writes into one fixed file, renamed to the run's name when it is done: the profile
         # (and the run id, an env var) stay the same from run to run, so dbt's partial parsing
@@ -438,6 +442,9 @@ def run_all(run_id: str | None = None, p: Paths | None = None, full_refresh: boo
     p = p or paths()
     run_id = run_id or datetime.now(UTC).strftime("cli_%Y%m%dT%H%M%S")
     ingest(INGEST_ORDER, run_id=run_id, p=p)  # one call: one Data Docs rebuild
+    from orchestration import fire
+
+    fire.rate(run_id, p)  # as the weather DAG does after its ingest
     build(run_id, full_refresh=full_refresh, p=p)
     gate(run_id, p=p)
     publish(run_id, p=p)

@@ -8,7 +8,10 @@ import pytest
 
 from sinkwatch.config import REPO_ROOT
 
-EXPECTED = {"ingest_surveys", "ingest_remote_sensing", "ingest_disturbances", "sinkwatch_nightly"}
+EXPECTED = {"ingest_surveys", "ingest_remote_sensing", "ingest_disturbances", "ingest_weather",
+            "sinkwatch_nightly"}
+#: Tasks an ingestion DAG runs after its ingest tasks (monitoring on the data just received).
+AFTER_INGEST = {"ingest_weather": {"rate_fire_danger"}}
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +67,11 @@ def test_ingestion_dags_declare_assets(dagbag):
 
     for dag_id, families in DAG_FAMILIES.items():
         dag = dagbag.dags[dag_id]
-        assert {t.task_id for t in dag.tasks} == {f"ingest_{f}" for f in families}
+        extra = AFTER_INGEST.get(dag_id, set())
+        assert {t.task_id for t in dag.tasks} == {f"ingest_{f}" for f in families} | extra
         for t in dag.tasks:
+            if t.task_id in extra:
+                assert t.upstream_task_ids == {f"ingest_{f}" for f in families}
+                continue
             names = {o.name for o in t.outlets}
             assert names == {f"sinkwatch-raw-{t.task_id.removeprefix('ingest_')}"}

@@ -212,3 +212,28 @@ def test_empty_outputs_before_any_weather(home):
                       (fire_danger.AREA_TABLE, fire_danger.AREA_SCHEMA)):
         assert pq.read_schema(fire_danger.output_path(home, t)) == schema
     shutil.rmtree(home.monitoring)
+
+
+def _dry_spell(path: Path, start: date, days: int) -> Path:
+    lines = ["station_id,obs_date,lat,lon,temp_c,rh_pct,wind_kmh,precip_mm,obs_basis"]
+    for i in range(days):  # hot, dry and windy: the codes climb into 四级/五级 within days
+        d = start + timedelta(days=i)
+        lines.append(f"53352,{d.isoformat()},41.7,110.4333,28,12,35,0,noon")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_rate_step_alerts_on_recent_new_ratings_only(home, tmp_path):
+    from orchestration import fire
+
+    src = _dry_spell(tmp_path / "weather_table.csv", date(2025, 4, 1), 12)
+    [row] = ingest_paths("weather_daily", [src], home, gate=False)
+    assert row.format == "table" and row.rows_accepted == 12
+    out = fire.rate("r1", home, today=date(2025, 4, 12))
+    alerts = out["alerts"]
+    assert alerts and {a["date"] for a in alerts} <= {f"2025-04-{d:02d}" for d in range(9, 13)}
+    assert {a["place"]["id"] for a in alerts} >= {"150223", "G01"}  # 达茂旗 and its zones
+    assert all(a["danger_class"] >= 4 for a in alerts)
+    assert out["area_days"] == 31 * 12
+    again = fire.rate("r2", home, today=date(2025, 4, 12))
+    assert again["alerts"] == [] and again["changed"] == 0

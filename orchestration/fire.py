@@ -1,0 +1,45 @@
+"""The fire-danger step of the weather DAG (and of ``sinkwatch fire-danger`` / ``sinkwatch
+run``): rate every station, county and zone and day from the raw weather layer, then turn the
+ratings that are new or changed, of recent days, into alert records (issue #14).
+
+The records are returned (an Airflow XCom) and logged; storing and delivering them belongs to
+the alert store, not here. Only days from ``ALERT_MAX_AGE_DAYS`` before today (Beijing time)
+alert: a backfill of last year's weather rates those days but raises no alerts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sinkwatch import runlog
+from sinkwatch.config import Paths, paths
+
+log = logging.getLogger(__name__)
+
+ALERT_MAX_AGE_DAYS = int(os.environ.get("SINKWATCH_FIRE_ALERT_MAX_AGE_DAYS", "3"))
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def rate(run_id: str = "manual", p: Paths | None = None, today: date | None = None) -> dict:
+    """Compute the ratings (outputs replaced whole) and the alert records of recent days."""
+    from monitoring import fire_alerts, fire_danger
+
+    p = (p or paths()).ensure()
+    today = today or datetime.now(LOCAL_TZ).date()
+    oldest = today - timedelta(days=ALERT_MAX_AGE_DAYS)
+    with runlog.stage(run_id, "fire_danger", p) as rec:
+        rating = fire_danger.compute(p)
+        recent = [r for r in rating.changed if r["obs_date"] >= oldest]
+        alerts = fire_alerts.alert_records(recent)
+        rec.rows_in = len(rating.stations)
+        rec.rows_out = len(rating.areas)
+        rec.detail = (f"{len(rating.stations)} station-days, {len(rating.areas)} area-days, "
+                      f"{len(rating.changed)} new or changed, {len(alerts)} alert(s) since "
+                      f"{oldest}")
+    for a in alerts:
+        log.warning("FIRE DANGER %s %s: %s", a["severity"].upper(), a["alert_id"], a["title"])
+    return {"station_days": len(rating.stations), "area_days": len(rating.areas),
+            "changed": len(rating.changed), "alerts": alerts}
