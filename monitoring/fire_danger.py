@@ -283,38 +283,48 @@ def area_days(stations: list[dict], areas: pd.DataFrame, classes: list[DangerCla
     """One row per area and day of the station table: IDW of the rated stations' FWI."""
     if not stations:
         return []
-    st = pd.DataFrame(stations)
-    dates = sorted(set(st["obs_date"]))
-    rated = st[st["is_rated"] & st["lat"].notna() & st["lon"].notna()]
-    per_day = {d: g for d, g in rated.groupby("obs_date", sort=True)}
+    dates = sorted({r["obs_date"] for r in stations})
+    located = sorted({(r["station_id"], r["lon"], r["lat"]) for r in stations
+                      if r["lon"] is not None and r["lat"] is not None
+                      and not (math.isnan(r["lon"]) or math.isnan(r["lat"]))})
+    sid = [s for s, _, _ in located]
+    col = {s: i for i, s in enumerate(sid)}
+    alon = areas["centroid_lon"].to_numpy(float)
+    alat = areas["centroid_lat"].to_numpy(float)
+    dist = _haversine_km(alon[:, None], alat[:, None],
+                         np.array([x for _, x, _ in located], float)[None, :],
+                         np.array([y for _, _, y in located], float)[None, :]) \
+        if located else np.empty((len(areas), 0))
+    per_day: dict[date, list[tuple[int, float, str]]] = {}
+    for r in stations:
+        if r["is_rated"] and r["station_id"] in col:
+            per_day.setdefault(r["obs_date"], []).append(
+                (col[r["station_id"]], float(r["fwi"]), r["source_sha256"]))
+    flags = {d: season_flags(d, periods) for d in dates}
     out: list[dict] = []
-    for area in areas.to_dict("records"):
+    for a, area in enumerate(areas.to_dict("records")):
         for d in dates:
-            season, closure = season_flags(d, periods)
+            season, closure = flags[d]
             row = {**area, "obs_date": d, "is_rated": False, "fwi": None, "danger_class": None,
                    "method": None, "n_stations": 0, "station_ids": None,
                    "nearest_station_km": None, "source_sha256s": None,
                    "is_fire_season": season, "is_closure_period": closure}
-            g = per_day.get(d)
-            if g is not None and not math.isnan(area["centroid_lon"]):
-                dist = _haversine_km(area["centroid_lon"], area["centroid_lat"],
-                                     g["lon"].to_numpy(float), g["lat"].to_numpy(float))
-                near = dist <= radius_km
-                if near.any():
-                    used = g[near].assign(_d=dist[near]).sort_values(["_d", "station_id"])
-                    if used["_d"].iloc[0] <= SAME_PLACE_KM:
-                        used = used.iloc[:1]
-                        fwi, method = float(used["fwi"].iloc[0]), "station"
-                    else:
-                        w = 1.0 / used["_d"].to_numpy() ** power
-                        fwi = float(np.sum(w * used["fwi"].to_numpy(float)) / np.sum(w))
-                        method = "idw"
-                    dc = classify(fwi, classes)
-                    row.update(is_rated=True, fwi=round(fwi, 3), danger_class=dc.danger_class,
-                               method=method, n_stations=len(used),
-                               station_ids=",".join(used["station_id"]),
-                               nearest_station_km=round(float(used["_d"].iloc[0]), 3),
-                               source_sha256s=",".join(sorted(set(used["source_sha256"]))))
+            used = sorted((float(dist[a, j]), sid[j], fwi, sha)
+                          for j, fwi, sha in per_day.get(d, ())
+                          if dist[a, j] <= radius_km)  # NaN centroid: never within reach
+            if used:
+                if used[0][0] <= SAME_PLACE_KM:
+                    used = used[:1]
+                    fwi, method = used[0][2], "station"
+                else:
+                    w = [1.0 / u[0] ** power for u in used]
+                    fwi = sum(wi * u[2] for wi, u in zip(w, used, strict=True)) / sum(w)
+                    method = "idw"
+                row.update(is_rated=True, fwi=round(fwi, 3),
+                           danger_class=classify(fwi, classes).danger_class, method=method,
+                           n_stations=len(used), station_ids=",".join(u[1] for u in used),
+                           nearest_station_km=round(used[0][0], 3),
+                           source_sha256s=",".join(sorted({u[3] for u in used})))
             out.append(row)
     return out
 

@@ -237,3 +237,18 @@ def test_rate_step_alerts_on_recent_new_ratings_only(home, tmp_path):
     assert out["area_days"] == 31 * 12
     again = fire.rate("r2", home, today=date(2025, 4, 12))
     assert again["alerts"] == [] and again["changed"] == 0
+
+
+def test_sample_weather_ingests_and_reaches_high_danger(home, tmp_path):
+    from sample_data.weather import write_weather
+
+    files = write_weather(tmp_path / "a", seed=7, years=(2025,))
+    again = write_weather(tmp_path / "b", seed=7, years=(2025,))
+    assert [f.read_bytes() for f in files] == [f.read_bytes() for f in again]
+    rows = ingest_paths("weather_daily", files, home, gate=False)
+    assert {r.format for r in rows} == {"gsod_csv", "cma_daily"}
+    assert all(r.status == "loaded" and r.rows_quarantined == 0 for r in rows)
+    st = pd.DataFrame(fire_danger.compute(home).stations)
+    spell = st[(st["obs_date"] >= date(2025, 4, 14)) & (st["obs_date"] <= date(2025, 4, 20))]
+    assert spell["danger_class"].max() >= 4
+    assert (~st["is_rated"]).any()  # the sample's gaps and missing values: no rating
