@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingestion import firms, headers, parcels, vegetation
+from ingestion import firms, headers, parcels, vegetation, weather
 from ingestion.tabular import (
     EmptyFile,
     MissingReference,
@@ -118,4 +118,9 @@ def read(family_name: str, path: Path, ctx) -> Reading:
             )
         fmt, batches, state = vegetation.open_batches(path, ctx)
         return Reading(fmt, batches, state.notes, streamed=True, state=state)
+    if family_name == "weather_daily":
+        if suffix not in family.formats:
+            raise UnreadableFile(f"{path.name}: weather is read from CSV (GSOD, CMA) or .xlsx")
+        frame, fmt, notes, unknown = weather.read(path)
+        return Reading(fmt, iter([frame]), notes, unknown)
     return read_survey(family, path)

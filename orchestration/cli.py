@@ -101,6 +101,14 @@ def _ingest_paths(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fire_danger(args: argparse.Namespace) -> int:
+    from orchestration import fire
+
+    out = fire.rate(args.run_id)
+    print(json.dumps(out, ensure_ascii=False, default=str, indent=1))
+    return 0
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from orchestration import pipeline
     from sinkwatch.contracts import DAG_FAMILIES, FAMILIES
@@ -218,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--json", action="store_true",
                     help="print this call's manifest rows as one JSON array")
     sp.add_argument("--dag", choices=("ingest_surveys", "ingest_remote_sensing",
-                                      "ingest_disturbances"))
+                                      "ingest_disturbances", "ingest_weather"))
     sp.add_argument("--all", action="store_true")
     sp.add_argument("--no-gate", action="store_true", help="skip the Great Expectations batch gate")
     sp.add_argument("--run-id", default="manual")
@@ -237,6 +245,11 @@ def main(argv: list[str] | None = None) -> int:
             sp.add_argument("--full-refresh", action="store_true",
                             help="rebuild every incremental model from the whole raw layer")
         sp.set_defaults(func=func)
+
+    sp = sub.add_parser("fire-danger", help="rate fire danger from the raw weather layer and "
+                        "print the alert records (what the ingest_weather DAG does)")
+    sp.add_argument("--run-id", default="manual")
+    sp.set_defaults(func=_cmd_fire_danger)
 
     from orchestration import alerts_cli
 

@@ -237,10 +237,12 @@ def build(run_id: str, full_refresh: bool = False, p: Paths | None = None,
     ``False`` forces them in or out."""
     p = (p or paths()).ensure()
     from ingestion.loader import ensure_empty_partitions
+    from monitoring.fire_danger import ensure_empty_outputs
 
     with runlog.stage(run_id, "dbt_build", p) as rec:
         ensure_empty_partitions(p)
         export_monitoring(p)
+        ensure_empty_outputs(p)
         db = build_path(run_id, p)
         # dbt writes into one fixed file, renamed to the run's name when it is done: the profile
         # (and the run id, an env var) stay the same from run to run, so dbt's partial parsing
@@ -449,6 +451,10 @@ def run_all(run_id: str | None = None, p: Paths | None = None, full_refresh: boo
     p = p or paths()
     run_id = run_id or datetime.now(UTC).strftime("cli_%Y%m%dT%H%M%S")
     ingest(INGEST_ORDER, run_id=run_id, p=p)  # one call: one Data Docs rebuild
+    from orchestration import alerting, fire
+
+    fire.rate(run_id, p)  # as the weather DAG does after its ingest
+    alerting.run(list(alerting.EVALUATORS), run_id=run_id, p=p)  # as the ingest DAGs do
     build(run_id, full_refresh=full_refresh, p=p)
     gate(run_id, p=p)
     publish(run_id, p=p)

@@ -16,7 +16,7 @@ from dashboards.pages.common import generic_table
 EXPECTED_DAYS = {
     "fire_hotspots": 2, "vegetation_indices": 32, "fire_reports": 31, "pest_reports": 31,
     "parcels": 400, "forest_plots": 400, "grassland_quadrats": 400, "wetland_surveys": 400,
-    "demo_forests": 400,
+    "demo_forests": 400, "weather_daily": 2,
 }
 FAMILY_NAMES = {
     "fire_hotspots": ("卫星火点（FIRMS）", "Fire hotspots (FIRMS)"),
@@ -28,6 +28,7 @@ FAMILY_NAMES = {
     "grassland_quadrats": ("草原样方", "Grassland quadrats"),
     "wetland_surveys": ("湿地调查", "Wetland surveys"),
     "demo_forests": ("示范碳汇林", "Demonstration forests"),
+    "weather_daily": ("气象日值", "Daily weather"),
 }
 
 
