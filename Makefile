@@ -32,7 +32,7 @@ demo: venv
 	$(SW) sample-data --scale demo
 	$(SW) airflow db migrate > /dev/null
 	$(SW) airflow pools set duckdb_build 1 "one writer per DuckDB file" > /dev/null
-	@for dag in ingest_surveys ingest_remote_sensing ingest_disturbances sinkwatch_nightly; do \
+	@for dag in ingest_surveys ingest_remote_sensing ingest_disturbances ingest_weather sinkwatch_nightly; do \
 		echo "== airflow dags test $$dag"; \
 		$(SW) airflow dags test $$dag > $(SINKWATCH_HOME)/logs/demo_$$dag.log 2>&1 \
 			|| { tail -n 60 $(SINKWATCH_HOME)/logs/demo_$$dag.log; exit 1; }; \
