@@ -302,6 +302,8 @@ def add_parser(subparsers: Any, notify: Callable[..., Any] | None = None) -> Non
     sp.add_argument("-o", "--output", help="write the HTML here (default: stdout)")
     cmd("verify", _verify, "check the hash chain and replay the events against the tables")
     sp = cmd("serve", _serve, "serve the HTTP API (uvicorn)")
+    sp.add_argument("--create-database", action="store_true",
+                    help="PostgreSQL: create the database first if it does not exist")
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8090)
     p.set_defaults(func=lambda args: run(args, notify))

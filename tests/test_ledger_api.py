@@ -138,3 +138,44 @@ def test_the_cli_runs_every_operation(url, tmp_path, capsys):
     assert sw("user", "add", "li", "--role", "officer", "--reason", "x") == 0
     assert sw("verify") == 0
     assert "ledger verify: OK; 11 events" in capsys.readouterr().out
+
+
+def test_serve_answers_and_the_compose_service_runs_it(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    import yaml
+
+    repo = Path(__file__).resolve().parent.parent
+    svc = yaml.safe_load((repo / "docker-compose.yml").read_text())["services"]["ledger-api"]
+    assert svc["command"][:3] == ["sinkwatch", "ledger", "serve"]
+    port = svc["command"][svc["command"].index("--port") + 1]
+    assert any(p.endswith(f":{port}") for p in svc["ports"])
+    assert f"localhost:{port}/healthz" in " ".join(svc["healthcheck"]["test"])
+    assert svc["environment"]["SINKWATCH_LEDGER_URL"].startswith("postgresql+psycopg2://")
+    assert svc["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sinkwatch.cli", "ledger", "--url",
+         f"sqlite:///{tmp_path / 'l.sqlite'}", "serve", "--port", str(free)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=repo)
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{free}/healthz", timeout=2) as r:
+                    assert json.loads(r.read())["ok"] is True
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the API did not answer")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
