@@ -132,8 +132,9 @@ Officer = Annotated[dict, Depends(officer)]
 
 def create_app(ledger: Ledger | None = None) -> FastAPI:
     led = ledger or Ledger.open()
-    app = FastAPI(title="sinkwatch carbon-offset ledger", version="1",
-                  description=__doc__)
+    # no /docs or /redoc: those pages load their scripts from a CDN (the server is offline)
+    app = FastAPI(title="sinkwatch carbon-offset ledger", version="1", description=__doc__,
+                  docs_url=None, redoc_url=None)
     app.state.ledger = led
 
     @app.exception_handler(LedgerError)

@@ -34,6 +34,19 @@ STATES = ("held", "retired", "cancelled")
 PURPOSE_KINDS = ("event", "product", "year", "other")
 LOSS_CAUSES = ("fire", "pest", "other")
 CANCELLATION_KINDS = ("reversal", "loss_buffer", "loss_parcel")
+# The scheme rules migration 0001 seeds (``verify`` expects these until an event changes them).
+BUFFER_SOURCE = (
+    "Assumed default, not from the governing text: the CCER buffer rule was not retrieved "
+    "(shared/domain/carbon-accounting-reference.md 1.9 'needs source'); 10 % is the floor of the "
+    "overall risk rating in the VCS AFOLU Non-Permanence Risk Tool (v4.0, 2019), used here until "
+    "the bureau sets the governing value."
+)
+SEED_SCHEMES = (
+    {"scheme_code": "CCER", "name_zh": "国家核证自愿减排量（CCER）", "local_sale": False,
+     "buffer_bp": 1000, "buffer_source": BUFFER_SOURCE},
+    {"scheme_code": "LOCAL", "name_zh": "包头市林业碳汇地方认购", "local_sale": True,
+     "buffer_bp": 1000, "buffer_source": BUFFER_SOURCE},
+)
 # The accounts migration 0001 seeds (no event wrote them; ``verify`` expects exactly these).
 SEED_ACCOUNTS = (
     {"account_id": "BUREAU", "kind": "issuer", "name": "包头市林业和草原局", "scheme_code": None},

@@ -17,7 +17,7 @@ from ledger import Ledger
 from ledger import errors as E
 from ledger.db import MIGRATIONS
 from ledger.errors import from_db
-from ledger.schema import SEED_ACCOUNTS, metadata
+from ledger.schema import SEED_ACCOUNTS, SEED_SCHEMES, metadata
 from ledger.verify import verify
 
 A = {"actor": "officer-li", "reason": "test"}
@@ -75,7 +75,7 @@ def test_migration_creates_what_the_schema_declares(led):
         "m0001", MIGRATIONS / "versions" / "0001_ledger_core.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert tuple(module.ACCOUNTS) == SEED_ACCOUNTS
+    assert tuple(module.ACCOUNTS) == SEED_ACCOUNTS and tuple(module.SCHEMES) == SEED_SCHEMES
     assert set(module.APPEND_ONLY) == set(__import__("ledger.schema").schema.APPEND_ONLY)
 
 
