@@ -94,6 +94,9 @@ class Ledger:
                  notify: Notify | None = None) -> None:
         self.engine = engine or make_engine(url)
         self._writer = self.engine.execution_options(**{WRITE: True})
+        # reads see one snapshot (statements, verify); SQLite's WAL transactions already do
+        self._reader = self.engine.execution_options(isolation_level="REPEATABLE READ") \
+            if self.engine.dialect.name == "postgresql" else self.engine
         self.notify = notify
 
     @classmethod
@@ -128,7 +131,8 @@ class Ledger:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        """A read-only connection on one snapshot of the ledger."""
+        with self._reader.connect() as conn:
             yield conn
 
     @staticmethod
@@ -172,7 +176,7 @@ class Ledger:
               ) -> list[units.Piece]:
         if (quantity is None) == (serials is None):
             raise Invalid("give either a quantity or a serial range")
-        what = " ".join(x for x in (scheme_code, str(vintage) if vintage else None) if x)
+        what = "".join(f"{x} " for x in (scheme_code, vintage) if x)
         if quantity is not None:
             if int(quantity) < 1:
                 raise Invalid(f"quantity {quantity}: at least 1 unit")
@@ -180,7 +184,7 @@ class Ledger:
                                        subscription_id=subscription_id)
             pieces, found = units.take_quantity(blocks, int(quantity))
             if found < quantity:
-                raise InsufficientUnits(f"account {account_id} holds {found} {what} unit(s) "
+                raise InsufficientUnits(f"account {account_id} holds {found} {what}unit(s) "
                                         f"available; {quantity} requested")
             return pieces
         start, end = serials
