@@ -259,6 +259,10 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("airflow_args", nargs=argparse.REMAINDER)
     sp.set_defaults(func=_cmd_airflow)
 
+    from ledger.cli import add_parser as add_ledger_parser  # the carbon-offset ledger (#15)
+    from sinkwatch.alerts import notify
+    add_ledger_parser(sub, notify=notify)
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
