@@ -189,7 +189,9 @@ def read_marts(db_path: Path, home: Path | None = None) -> Marts:
             if n and n[0] > MAX_MART_ROWS:
                 log.warning("mart %s has %s rows; not read by the dashboard", name, n[0])
                 continue
-            frames[name] = con.execute(f'select * from main."{name}"').df()
+            # in a fixed order: a mart built by parallel aggregation has no stable row order,
+            # and the pages list rows in the order read (ties of a page's own sort included)
+            frames[name] = con.execute(f'select * from main."{name}" order by all').df()
         missing = [m for m in MARTS if m not in frames]
         for m in missing:
             log.warning("mart %s is missing from %s; rendering it as 'no data'", m, db_path)
