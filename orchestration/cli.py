@@ -203,6 +203,28 @@ def _cmd_airflow(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def _cmd_ensure_admin(args: argparse.Namespace) -> int:
+    """Create or update the Airflow admin (FAB auth manager) from AIRFLOW_ADMIN_USER and
+    AIRFLOW_ADMIN_PASSWORD; the password is read from the environment only, never argv."""
+    from orchestration.users import FAB_AUTH_MANAGER, ensure_admin
+    from sinkwatch.airflow_env import airflow_env
+
+    os.environ.update(airflow_env())  # before Airflow is imported: it reads its config once
+    if os.environ["AIRFLOW__CORE__AUTH_MANAGER"] != FAB_AUTH_MANAGER:
+        print(f"ensure-admin manages FAB users: set AIRFLOW__CORE__AUTH_MANAGER="
+              f"{FAB_AUTH_MANAGER} (production); the embedded Airflow uses the simple auth "
+              "manager", file=sys.stderr)
+        return 2
+    user = os.environ.get("AIRFLOW_ADMIN_USER") or "admin"
+    password = os.environ.get("AIRFLOW_ADMIN_PASSWORD", "")
+    if not password:
+        print("AIRFLOW_ADMIN_PASSWORD is empty: set it in .env", file=sys.stderr)
+        return 2
+    done = ensure_admin(user, password, os.environ.get("AIRFLOW_ADMIN_EMAIL") or None)
+    print(f"Airflow admin {user!r} {done} (role Admin)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sinkwatch", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -254,6 +276,11 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration import alerts_cli
 
     alerts_cli.add_parser(sub)
+
+    sub.add_parser(
+        "ensure-admin", help="create or update the Airflow admin from AIRFLOW_ADMIN_USER and "
+        "AIRFLOW_ADMIN_PASSWORD (production, FAB auth manager)").set_defaults(
+        func=_cmd_ensure_admin)
 
     sp = sub.add_parser("airflow", help="run the airflow CLI with the embedded settings")
     sp.add_argument("airflow_args", nargs=argparse.REMAINDER)

@@ -317,11 +317,10 @@ def page(marts: Marts, now: dt.datetime) -> Page:
                 "name_zh": "打开 GX 数据文档（全部套件与校验结果）",
                 "name_en": "Open the GX Data Docs (all suites and validation results)",
                 "value": "gx/index.html"}] if docs else [],
-        note_zh="数据文档随站点一同发布（gx/ 目录）；"
-        "其页面样式取自 GX 的在线资源，离线时版式可能简化。"
+        note_zh="数据文档随站点一同发布（gx/ 目录），可完全离线浏览：不加载任何外部样式或脚本。"
         if docs else "暂未提供：尚未生成 GX 数据文档。",
-        note_en="The Data Docs are copied into the site (gx/); their own styles come from GX's "
-        "online assets and may look plain offline." if docs else
+        note_en="The Data Docs are copied into the site (gx/) and work fully offline: they load "
+        "no external stylesheet or script." if docs else
         "Not yet available: no GX Data Docs have been built yet.",
     )
     tbl_gate = gate_table(gsrc, grecs)
