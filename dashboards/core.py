@@ -390,6 +390,7 @@ class Page:
 
 NAV = (
     ("index", "总览", "Overview"),
+    ("alerts", "警情", "Alerts"),
     ("zones", "碳汇发展区", "Zones"),
     ("counties", "旗县区", "Counties"),
     ("disturbances", "灾害与损失", "Disturbances"),
