@@ -48,6 +48,7 @@ def forest_plots() -> pd.DataFrame:
             "height_m": [9.5, 6.1, 11.0, 10.2],
             "status": ["alive", "alive", "dead", "alive"],
             "stem_volume_m3": [None, None, None, 0.1012],
+            "measurement_date": [dt.date(2024, 8, 2)] * 3 + [None],
             "is_in_parcel": [True, True, True, True],
         }
     )
