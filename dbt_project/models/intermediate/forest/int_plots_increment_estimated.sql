@@ -7,8 +7,19 @@
 -- (Their unobserved growth before death is also left out: conservative.)
 -- The plot's net change is kept too: its stratum SE is the paired sampling error of the stock
 -- difference between the same plots.
+-- The interval's tally days place a reported fire or pest loss before, between or after the
+-- plot's two tallies (int_disturbance_losses_allocated): tally_t1_last_day is the last day of the
+-- earlier tally and tally_t2_first_day the first day of the later one; where a tally's
+-- measurement_date is missing (or outside its inventory year) for any tree, the whole inventory
+-- year is possible: 31 Dec of t1, 1 Jan of t2 (an event in those years then counts as outside the
+-- interval: conservative). n_trees_dead / _cut / _missing: trees alive at t1 that the t2 tally
+-- records as dead, cut, or does not list at all; lost_carbon_t_c_per_ha: their carbon at t1.
 with trees as (
     select * from {{ ref('int_trees_biomass_estimated') }}
+),
+
+tallied as (
+    select * from {{ ref('stg_survey__forest_trees') }}
 ),
 
 plots as (
@@ -29,6 +40,35 @@ cycles as (
 
 pairs as (
     select * from cycles where year_t1 is not null
+),
+
+tally_days as (
+    select
+        plot_id,
+        inventory_year,
+        bool_and(measurement_date is not null and year(measurement_date) = inventory_year) as is_dated,
+        max(measurement_date) as last_day,
+        min(measurement_date) as first_day,
+    from tallied
+    group by plot_id, inventory_year
+),
+
+fates as (
+    -- trees alive at t1 that are not alive at t2: dead, cut, or missing from the t2 tally
+    select
+        pairs.plot_id,
+        pairs.year_t2,
+        count(*) filter (where t2.tree_status = 'dead') as n_trees_dead,
+        count(*) filter (where t2.tree_status = 'cut') as n_trees_cut,
+        count(*) filter (where t2.tree_id is null) as n_trees_missing,
+        sum(t1.carbon_kg order by t1.tree_id) as lost_carbon_kg,
+    from pairs
+    inner join trees as t1
+        on pairs.plot_id = t1.plot_id and pairs.year_t1 = t1.inventory_year
+    left join tallied as t2
+        on t1.plot_id = t2.plot_id and t1.tree_id = t2.tree_id and t2.inventory_year = pairs.year_t2
+    where t2.tree_id is null or t2.tree_status <> 'alive'
+    group by pairs.plot_id, pairs.year_t2
 ),
 
 tree_growth as (
@@ -63,9 +103,25 @@ final as (
         -- sampling error of the stock difference
         round((pairs.carbon_t2_t_per_ha - pairs.carbon_t1_t_per_ha) / (pairs.year_t2 - pairs.year_t1), 6)
             as net_change_t_c_per_ha_yr,
+        case when days_t1.is_dated then days_t1.last_day else make_date(pairs.year_t1, 12, 31) end
+            as tally_t1_last_day,
+        case when days_t2.is_dated then days_t2.first_day else make_date(pairs.year_t2, 1, 1) end
+            as tally_t2_first_day,
+        coalesce(fates.n_trees_dead, 0) as n_trees_dead,
+        coalesce(fates.n_trees_cut, 0) as n_trees_cut,
+        coalesce(fates.n_trees_missing, 0) as n_trees_missing,
+        -- carbon of those trees at t1, t C/ha (over the interval, not per year)
+        round(coalesce(fates.lost_carbon_kg, 0) / 1000.0 / (pairs.plot_area_m2 / 10000.0), 6)
+            as lost_carbon_t_c_per_ha,
     from pairs
     left join tree_growth
         on pairs.plot_id = tree_growth.plot_id and pairs.year_t2 = tree_growth.year_t2
+    left join tally_days as days_t1
+        on pairs.plot_id = days_t1.plot_id and pairs.year_t1 = days_t1.inventory_year
+    left join tally_days as days_t2
+        on pairs.plot_id = days_t2.plot_id and pairs.year_t2 = days_t2.inventory_year
+    left join fates
+        on pairs.plot_id = fates.plot_id and pairs.year_t2 = fates.year_t2
 )
 
 select * from final
