@@ -153,7 +153,8 @@ def build_marts(
     """)
     con.execute("""
         create table qa_mart_reconciliation as
-        select * from (values ('zone', 'F01', 0.99), ('sink_yoy', 'forest:2024', 1.02)) v(
+        select * from (values ('zone', 'F01', 0.99), ('sink_yoy', 'forest:2024', 1.02),
+                           ('method_overlap', 'forest:2023', 0.02)) v(
             check_kind, subject, ratio)
         union all
         select 'indicator', indicator, 1.0
@@ -322,6 +323,9 @@ MART_CASES = [
      "marts__qa_mart_reconciliation", "expect_column_values_to_be_between", "ratio", "critical"),
     ("update qa_mart_reconciliation set ratio = 2.5 where check_kind = 'sink_yoy'",
      "marts__qa_mart_reconciliation", "expect_column_values_to_be_between", "ratio", "warning"),
+    # the gain-loss years without mortality and harvest: 1.9 x the interval (issue #19 item 1)
+    ("update qa_mart_reconciliation set ratio = 1.89 where check_kind = 'method_overlap'",
+     "marts__qa_mart_reconciliation", "expect_column_values_to_be_between", "ratio", "critical"),
     ("update fct_carbon_stock set carbon_density_t_c_per_ha = 55 "
      "where land_class = 'grassland' and parcel_id = 'P00001'",
      "marts__fct_carbon_stock", "expect_column_values_to_be_between",

@@ -14,6 +14,10 @@
 --                                                                 which"), whatever the year's
 --                                                                 method (int_disturbance_losses_
 --                                                                 allocated): counted exactly once
+--   loss_mortality_co2  natural mortality measured on the remeasured plots (trees dead or gone
+--   loss_harvest_co2    between tallies; trees cut: Eq 2.11-2.13), per tree-forest parcel-year:
+--                       deducted in gain_loss years (removals there are gross growth), inside the
+--                       stock change ("of which") in stock_difference years
 --   fire_non_co2   fire CH4 + N2O (Eq 2.27), always deducted
 --   wetland_ch4    wetland CH4 (tier1_no_change rows carrying the wetland area), always deducted
 with forest_sink as (
@@ -71,6 +75,18 @@ disturbance as (
         'loss_' || losses.cause || '_co2', cast(null as varchar), 0.0, losses.loss_co2e_t,
         losses.is_deducted,
     from losses
+    union all
+    select
+        year, zone_id, county_code, land_class, parcel_id, parcel_id,
+        'loss_mortality_co2', null, 0.0, mortality_co2e_t, method = 'gain_loss',
+    from forest_sink
+    where mortality_co2e_t <> 0
+    union all
+    select
+        year, zone_id, county_code, land_class, parcel_id, parcel_id,
+        'loss_harvest_co2', null, 0.0, harvest_co2e_t, method = 'gain_loss',
+    from forest_sink
+    where harvest_co2e_t <> 0
     union all
     select
         year, zone_id, county_code, land_class, parcel_id, report_id,

@@ -96,6 +96,23 @@ terms as (
     select year, zone_id, county_code, land_class, 'factor',
         'factor|root_shoot|temperate_asia', root_shoot_u95_co2e_t,
     from forest_sink
+    -- mortality and harvest measured on the plots, deducted in gain-loss years: their own stratum
+    -- estimates and the carbon fraction (the same CF key as the removals: fully correlated)
+    union all
+    select year, zone_id, county_code, land_class, 'sampling',
+        'sampling|' || mortality_sampling_key, -mortality_sampling_u95_co2e_t,
+    from forest_sink
+    where method = 'gain_loss' and mortality_sampling_key is not null
+    union all
+    select year, zone_id, county_code, land_class, 'sampling',
+        'sampling|' || harvest_sampling_key, -harvest_sampling_u95_co2e_t,
+    from forest_sink
+    where method = 'gain_loss' and harvest_sampling_key is not null
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|carbon_fraction_biomass|' || cf_stratum, -(mortality_co2e_t + harvest_co2e_t) * cf_u95_pct / 100.0,
+    from forest_sink
+    where method = 'gain_loss'
     -- disturbance losses deducted from the sink (int_sink_components decides per loss)
     union all
     select year, zone_id, county_code, land_class, 'sampling',

@@ -2,9 +2,13 @@
 -- the Tier 2 growth of the gain-loss method (IPCC 2006 V4 Ch2 Eq 2.9-2.10, measured directly):
 --   growth = sum over trees alive at t2 of C(t2)  -  sum over the same trees of C(t1)
 --          = survivor growth + ingrowth, divided by (t2 - t1) and the plot area.
--- Trees that died or were cut between the cycles are left out: in gain-loss years mortality is a
--- loss (Eq 2.11-2.14) counted from the disturbance reports, so it must not lower the growth too.
--- (Their unobserved growth before death is also left out: conservative.)
+-- Trees that died or were cut between the cycles are left out of the growth: they are the plot's
+-- losses, kept beside it (IPCC 2006 V4 Ch2 Eq 2.11-2.13, measured on the same plots):
+--   mortality = sum over trees alive at t1 that are dead at t2 or gone from the t2 tally of C(t1)
+--   harvest   = sum over trees alive at t1 that are cut at t2 of C(t1)
+-- per ha and year. growth - mortality - harvest = the plot's net change (C_t2 - C_t1) / (t2 - t1),
+-- so gain-loss and stock difference agree on the same plots (time-series consistency, IPCC 2006
+-- V1 Ch5). (The trees' unobserved growth before death is left out of both: conservative.)
 -- The plot's net change is kept too: its stratum SE is the paired sampling error of the stock
 -- difference between the same plots.
 -- The interval's tally days place a reported fire or pest loss before, between or after the
@@ -62,6 +66,9 @@ fates as (
         count(*) filter (where t2.tree_status = 'cut') as n_trees_cut,
         count(*) filter (where t2.tree_id is null) as n_trees_missing,
         sum(t1.carbon_kg order by t1.tree_id) as lost_carbon_kg,
+        coalesce(sum(t1.carbon_kg order by t1.tree_id) filter (where t2.tree_status = 'cut'), 0) as harvest_carbon_kg,
+        coalesce(sum(t1.carbon_kg order by t1.tree_id) filter (where t2.tree_status is distinct from 'cut'), 0)
+            as mortality_carbon_kg,
     from pairs
     inner join trees as t1
         on pairs.plot_id = t1.plot_id and pairs.year_t1 = t1.inventory_year
@@ -99,6 +106,11 @@ final as (
             coalesce(tree_growth.carbon_t2_kg - tree_growth.carbon_t1_same_trees_kg, 0)
             / 1000.0 / (pairs.plot_area_m2 / 10000.0) / (pairs.year_t2 - pairs.year_t1), 6
         ) as gross_increment_t_c_per_ha_yr,
+        -- losses measured on the plot (Eq 2.11-2.13): trees dead or gone, and trees cut
+        round(coalesce(fates.mortality_carbon_kg, 0) / 1000.0 / (pairs.plot_area_m2 / 10000.0)
+            / (pairs.year_t2 - pairs.year_t1), 6) as mortality_t_c_per_ha_yr,
+        round(coalesce(fates.harvest_carbon_kg, 0) / 1000.0 / (pairs.plot_area_m2 / 10000.0)
+            / (pairs.year_t2 - pairs.year_t1), 6) as harvest_t_c_per_ha_yr,
         -- the plot's net change (growth - mortality - felling): its stratum SE is the paired
         -- sampling error of the stock difference
         round((pairs.carbon_t2_t_per_ha - pairs.carbon_t1_t_per_ha) / (pairs.year_t2 - pairs.year_t1), 6)

@@ -1,9 +1,10 @@
 -- Carbon losses by cause, long format: one row per year, zone, county, land class, cause and
 -- what the sink did with the loss (is_deducted). The flag is each loss's own (int_sink_components
--- decides it per report or parcel), never its group's method: a shrub fire or a fire that no plot
--- recorded is deducted even in a stock-difference year, fire CH4/N2O always is. So the deducted
--- rows add up to fct_annual_sink.emissions_co2e_t - wetland_ch4_co2e_t for every row of it
--- (tests/assert_deducted_losses_reconcile_with_annual_sink.sql).
+-- decides it per report or parcel), never its group's method: a fire that no plot recorded is
+-- deducted even in a stock-difference year, fire CH4/N2O always is; mortality and harvest
+-- measured on the plots are deducted in gain-loss years and inside the stock change in
+-- stock-difference years. So the deducted rows add up to fct_annual_sink.emissions_co2e_t -
+-- wetland_ch4_co2e_t for every row of it (tests/assert_deducted_losses_reconcile_with_annual_sink.sql).
 with components as (
     select * from {{ ref('int_sink_components') }}
 ),
@@ -18,13 +19,17 @@ losses as (
             when 'loss_fire_co2' then 'fire'
             when 'loss_pest_co2' then 'pest'
             when 'fire_non_co2' then 'fire_non_co2'
+            when 'loss_mortality_co2' then 'mortality'
+            when 'loss_harvest_co2' then 'harvest'
             when 'soc_loss' then 'soil_carbon'
         end as cause,
         is_deducted,
         source_id,
         amount_co2e_t,
     from components
-    where component in ('loss_fire_co2', 'loss_pest_co2', 'fire_non_co2', 'soc_loss')
+    where component in (
+        'loss_fire_co2', 'loss_pest_co2', 'loss_mortality_co2', 'loss_harvest_co2', 'fire_non_co2', 'soc_loss'
+    )
         and amount_co2e_t <> 0
 ),
 
