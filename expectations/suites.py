@@ -352,6 +352,15 @@ def mart_suite(table: str) -> ExpectationSuite:
             severity=WARNING,
             notes="City net sink of a land class changed by more than half year on year.",
         )
+        between(
+            "ratio",
+            0,
+            1,
+            row_condition=Column("check_kind") == "method_overlap",
+            notes="Time-series consistency (IPCC 2006 V1 Ch5): where gain-loss and stock "
+            "difference can both be computed, each method's forest sink lies inside the other's "
+            "95 % interval (|difference| / the smaller half-width <= 1).",
+        )
     elif table == "fct_alerts":
         not_null("alert_id", "alert_type", "severity", "state", "title", "first_seen_at")
         s.add(gxe.ExpectColumnValuesToBeUnique, column="alert_id")

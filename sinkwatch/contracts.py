@@ -172,6 +172,10 @@ FAMILIES: dict[str, Family] = {
                   description="stem volume over bark of the tree as read by the station from "
                   "the provincial two-way volume table (二元立木材积表); used for species without "
                   "their own biomass equation (volume x BCEF route)"),
+                C("measurement_date", "date", required=False, past=True,
+                  description="day the plot was tallied in this cycle (检尺日期), in "
+                  "inventory_year; places a fire or pest loss before or after the tally "
+                  "(missing: any day of inventory_year)"),
                 C("is_in_parcel", "bool", required=False, computed=True,
                   description="the plot point lies inside its parcel's polygon (computed at "
                   "ingestion; null when the parcels layer is not loaded)"),
@@ -393,6 +397,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "species": ("树种", "树种名称", "species_name"), "dbh_cm": ("胸径", "dbh"),
         "height_m": ("树高", "height", "tree_height"), "status": ("检尺类型", "状态", "林木状态"),
         "stem_volume_m3": ("材积", "单株材积", "立木材积", "volume_m3", "stem_volume", "volume"),
+        "measurement_date": ("检尺日期", "调查日期", "测树日期", "tally_date", "survey_date"),
     },
     "grassland_quadrats": {
         "quadrat_id": ("样方号", "样方编号", "quadrat"), "parcel_id": _PARCEL,

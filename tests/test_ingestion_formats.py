@@ -518,6 +518,31 @@ def test_stem_volume_is_optional_with_chinese_headers_and_units(with_parcels):
     assert q["field"] == "stem_volume_m3" and "below the minimum" in q["reason"]
 
 
+def test_tally_measurement_date_is_optional_with_chinese_headers(with_parcels):
+    """The tally day (检尺日期) is optional: Chinese date spellings are read, blank stays null, a
+    day in the future is quarantined."""
+    home = with_parcels
+    text = (
+        "\n".join(
+            [
+                "样地号,小班号,调查年度,样地面积(平方米),经度,纬度,样木号,树种,胸径,树高,检尺类型,检尺日期",
+                "P1,150222-F-000001,2024,600,110.01,41.01,T1,油松,14,9,活立木,2024年8月2日",
+                "P1,150222-F-000001,2024,600,110.01,41.01,T2,油松,12,8,活立木,",
+                "P1,150222-F-000001,2024,600,110.01,41.01,T3,油松,14,9,活立木,2099-08-02",
+            ]
+        )
+        + "\n"
+    )
+    write(home.landing_for("forest_plots") / "检尺.csv", text, encoding="gbk")
+    [row] = ingest_family("forest_plots", home, gate=False)
+    assert (row.rows_received, row.rows_accepted, row.rows_quarantined) == (3, 2, 1)
+    raw = _raw(home, "forest_plots").set_index("tree_id")
+    assert pd.Timestamp(raw.loc["T1", "measurement_date"]) == pd.Timestamp("2024-08-02")
+    assert pd.isna(raw.loc["T2", "measurement_date"])
+    q = _quarantine(home, "forest_plots").iloc[0]
+    assert q["field"] == "measurement_date" and "future" in q["reason"]
+
+
 def test_survey_bom_tab_and_area_units(home):
     text = (
         "\ufeff"
