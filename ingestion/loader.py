@@ -8,7 +8,9 @@ the accepted rows to ``raw/<family>/<sha256>.parquet``, the quarantined rows to
 ``manifest/<family>/<sha256>.parquet``. Per-file Parquet means ingestion DAGs can run at the same
 time without sharing a DuckDB writer.
 
-* The same bytes twice are a no-op (the manifest is keyed by sha256).
+* Every file looked at gets a receipt first (:mod:`ingestion.receipts`: name, path, size,
+  sha256, times), also when its bytes were received before; the same bytes twice are then a
+  no-op (the manifest is keyed by sha256) and the receipt points to the first one.
 * rows_received = rows_accepted + rows_quarantined for every file, whatever happens; a file
   that cannot be read at all is recorded with its status and one clear error (and one
   file-level quarantine record with no row number), and never stops the rest of the batch.
@@ -37,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingestion import readers, spatial, vegetation_fast
+from ingestion import readers, receipts, spatial, vegetation_fast
 from ingestion.context import Context
 from ingestion.manifest import (
     MANIFEST_SCHEMA,
@@ -67,13 +69,14 @@ GATE_TIMINGS: list[dict] = []
 
 
 def ensure_empty_partitions(paths: Paths) -> None:
-    """An empty, typed ``_empty.parquet`` per family (and for the manifest and quarantine) so
-    that dbt sources always resolve, even before the first upload."""
+    """An empty, typed ``_empty.parquet`` per family (and for the manifest, quarantine and
+    receipts) so that dbt sources always resolve, even before the first upload."""
     for family in FAMILIES.values():
         dest = paths.raw / family.name / "_empty.parquet"
         if not dest.exists() or pq.read_schema(dest) != raw_schema(family):
             _write_parquet_atomic(raw_schema(family).empty_table(), dest)
-    for base, schema in ((paths.manifest, MANIFEST_SCHEMA), (paths.quarantine, QUARANTINE_SCHEMA)):
+    for base, schema in ((paths.manifest, MANIFEST_SCHEMA), (paths.quarantine, QUARANTINE_SCHEMA),
+                         (paths.receipts, receipts.RECEIPT_SCHEMA)):
         dest = base / "_empty" / "_empty.parquet"
         if not dest.exists() or pq.read_schema(dest) != schema:
             _write_parquet_atomic(schema.empty_table(), dest)
@@ -105,6 +108,40 @@ def _in_own_parcel(family: str, accepted: pd.DataFrame, ctx) -> pd.Series:
                      index=accepted.index, dtype="boolean")
 
 
+def _receipt(family: Family, src: Path, digest: str, paths: Paths, run_id: str, now: datetime,
+             duplicate: bool, archive_path: str | None) -> None:
+    """The receipt of ``src``, written before the file is read (or skipped as a duplicate)."""
+    st = src.stat()
+    where = receipts.display_path(src, paths)
+    first = receipts.first_receipts(paths, family.name, digest) if duplicate else {}
+    detail = None
+    if duplicate:
+        prev = pq.read_table(paths.manifest / family.name / f"{digest}.parquet",
+                             columns=["file_name", "archive_path", "loaded_at"]).to_pylist()[0]
+        archive_path = prev["archive_path"]
+        when = prev["loaded_at"].strftime("%Y-%m-%d %H:%M:%S")
+        detail = (f"same bytes as {prev['file_name']} (ingested {when} UTC, "
+                  f"sha256 {digest[:12]}): not ingested again")
+    receipts.write(paths, [receipts.Receipt(
+        receipt_id=receipts.receipt_id(family.name, where, digest, now),
+        family=family.name,
+        file_name=src.name,
+        landing_path=where,
+        size_bytes=st.st_size,
+        sha256=digest,
+        file_modified_at=datetime.fromtimestamp(st.st_mtime, UTC),
+        received_at=now,
+        upload_name=src.name,
+        upload_sha256=digest,
+        is_duplicate=duplicate,
+        duplicate_of=first.get(digest),
+        outcome=receipts.DUPLICATE if duplicate else receipts.INGESTED,
+        detail=detail,
+        archive_path=archive_path,
+        run_id=run_id,
+    )])
+
+
 def ingest_file(
     family: Family,
     src: Path,
@@ -118,17 +155,20 @@ def ingest_file(
     ctx = ctx or Context(paths)
     digest = sha256_of(src)
     manifest_path = paths.manifest / family.name / f"{digest}.parquet"
-    if manifest_path.exists():
+    now = datetime.now(UTC)
+    received_at = datetime.fromtimestamp(src.stat().st_mtime, UTC)
+    archive_dir = paths.archive / family.name / now.strftime("%Y-%m-%d")
+    archived = archive_dir / f"{digest[:12]}__{src.name}"
+    duplicate = manifest_path.exists()
+    _receipt(family, src, digest, paths, run_id, now, duplicate,
+             None if duplicate else str(archived.relative_to(paths.home)))
+    if duplicate:
         log.info("%s: seen before (sha256 %s), nothing to do", src.name, digest[:12])
         if remove_source:
             src.unlink()
         return None
 
-    now = datetime.now(UTC)
-    received_at = datetime.fromtimestamp(src.stat().st_mtime, UTC)
-    archive_dir = paths.archive / family.name / now.strftime("%Y-%m-%d")
     archive_dir.mkdir(parents=True, exist_ok=True)
-    archived = archive_dir / f"{digest[:12]}__{src.name}"
     shutil.copy2(src, archived)
     rel_archive = str(archived.relative_to(paths.home))
 

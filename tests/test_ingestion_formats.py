@@ -680,3 +680,51 @@ def test_ingest_paths_keeps_sources(home, tmp_path):
     src = write(tmp_path / "p.csv", "")
     [row] = ingest_paths("pest_reports", [src], home, gate=False)
     assert row.status == "empty" and src.exists()
+
+
+# --- receipts (issue 18 item 3) ------------------------------------------------------------------
+
+
+def _receipts(home, family):
+    files = sorted((home.receipts / family).glob("*.parquet"))
+    return pd.concat([pd.read_parquet(p) for p in files], ignore_index=True).sort_values(
+        ["received_at", "file_name"], ignore_index=True)
+
+
+def test_every_receipt_is_recorded_also_duplicates_and_published(home):
+    """The same bytes under another name: one manifest row, two receipts, the second pointing to
+    the first; the marts show both names (ingest_manifest.received_as, receipts)."""
+    from orchestration import pipeline
+
+    body = ("报告编号,县区代码,报告日期,有害生物,发生面积(亩),危害程度\n"
+            "R1,150222,2024-05-01,美国白蛾,2,轻度\n")
+    land = home.landing_for("pest_reports")
+    write(land / "station_a.csv", body)
+    [first] = ingest_family("pest_reports", home, gate=False)
+    write(land / "station_b_resent.csv", body)
+    assert ingest_family("pest_reports", home, gate=False) == []  # de-duplicated, as before
+    r = _receipts(home, "pest_reports")
+    assert list(r["file_name"]) == ["station_a.csv", "station_b_resent.csv"]
+    assert set(r["sha256"]) == set(r["upload_sha256"]) == {first.sha256}
+    assert list(r["is_duplicate"]) == [False, True]
+    assert list(r["outcome"]) == ["ingested", "duplicate"]
+    assert r["duplicate_of"][1] == r["receipt_id"][0] and pd.isna(r["duplicate_of"][0])
+    assert list(r["landing_path"]) == ["landing/pest_reports/station_a.csv",
+                                       "landing/pest_reports/station_b_resent.csv"]
+    assert list(r["size_bytes"]) == [len(body.encode())] * 2
+    assert r["archive_path"][0] == r["archive_path"][1] == first.archive_path
+    assert "same bytes as station_a.csv" in r["detail"][1]
+    assert len(_manifest(home, "pest_reports")) == 1
+    # published: both names in the marts
+    db = home.builds / "receipts.duckdb"
+    pipeline.run_dbt(["build", "--select", "ingest_manifest receipts quarantine"], db, home)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = con.execute("select received_as, n_receipts from ingest_manifest").fetchall()
+        rows = con.execute("select file_name, is_duplicate, manifest_file_name from receipts "
+                           "order by received_at").fetchall()
+    finally:
+        con.close()
+    assert names == [("station_a.csv, station_b_resent.csv", 2)]
+    assert rows == [("station_a.csv", False, "station_a.csv"),
+                    ("station_b_resent.csv", True, "station_a.csv")]
