@@ -42,7 +42,15 @@ import pandas as pd
 import pyarrow as pa
 
 from ingestion import headers
-from ingestion.tabular import EmptyFile, UnknownLayout, UnreadableFile, decode, sniff_delimiter
+from ingestion.limits import Limits
+from ingestion.tabular import (
+    EmptyFile,
+    UnknownLayout,
+    UnreadableFile,
+    decode,
+    sniff_delimiter,
+    utf16_encoding,
+)
 from sinkwatch.contracts import FAMILIES
 
 FAMILY = FAMILIES["vegetation_indices"]
@@ -62,10 +70,21 @@ class State:
 
 
 def _header(path: Path) -> tuple[list[str], str]:
+    limit = Limits.from_env().max_line_bytes
     with path.open("rb") as fh:
-        head = fh.read(1 << 16)
+        head = fh.read(limit + 1)
     if not head.strip():
         raise EmptyFile(f"{path.name}: the file is empty ({path.stat().st_size} bytes)")
+    if utf16_encoding(head):
+        raise UnreadableFile(
+            f"{path.name}: UTF-16 text (Excel's \"Unicode text\"); vegetation-index files are "
+            "read as UTF-8: save as \"CSV UTF-8\" and upload again"
+        )
+    if b"\n" not in head and len(head) > limit:
+        raise UnreadableFile(
+            f"{path.name}: line 1 is longer than {limit:,} bytes (SINKWATCH_MAX_LINE_BYTES): "
+            "not a table with a header row"
+        )
     text = decode(head.split(b"\n", 1)[0], path.name).lstrip("\ufeff").rstrip("\r")
     delim = sniff_delimiter(text)
     return [h.strip().strip('"') for h in text.split(delim)], delim
@@ -301,16 +320,27 @@ def _finish(batch: pd.DataFrame, ctx, state: State) -> pd.DataFrame:
 def _csv_batches(path: Path, cols: list[str], delim: str) -> Iterator[pd.DataFrame]:
     import pyarrow.csv as pacsv
 
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=BATCH_BYTES),
-        parse_options=pacsv.ParseOptions(delimiter=delim),
-        convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in cols}, strings_can_be_null=False
-        ),
-    )
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=BATCH_BYTES),
+            parse_options=pacsv.ParseOptions(delimiter=delim),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in cols}, strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise UnreadableFile(f"{path.name}: cannot parse as delimited text: {exc}") from exc
     first = 2
-    for rb in reader:
+    while True:
+        try:
+            rb = reader.read_next_batch()
+        except StopIteration:
+            return
+        except pa.ArrowInvalid as exc:
+            raise UnreadableFile(
+                f"{path.name}: cannot parse as delimited text after row {first - 1}: {exc}"
+            ) from exc
         frame = rb.to_pandas()
         frame.columns = [str(c).strip() for c in frame.columns]
         frame.insert(0, "_source_row", np.arange(first, first + len(frame), dtype="int64"))
