@@ -12,8 +12,10 @@ time without sharing a DuckDB writer.
   sha256, times), also when its bytes were received before; the same bytes twice are then a
   no-op (the manifest is keyed by sha256) and the receipt points to the first one.
 * rows_received = rows_accepted + rows_quarantined for every file, whatever happens; a file
-  that cannot be read at all is recorded with its status and one clear error (and one
-  file-level quarantine record with no row number), and never stops the rest of the batch.
+  refused whole (unreadable, unknown layout, unsafe archive, ...) is recorded with its status
+  and one clear error, its data rows counted and quarantined with that reason
+  (:mod:`ingestion.refused`; one file-level record with no row number when nothing can be
+  counted), and never stops the rest of the batch.
 * A corrected re-upload of the same logical batch (same ``Family.batch`` value set, e.g. the
   same plots of the same inventory year) supersedes the earlier file: the new manifest row lists
   ``supersedes`` and the earlier one is rewritten with ``superseded_by``.
@@ -44,7 +46,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingestion import landing, readers, receipts, spatial, vegetation_fast
+from ingestion import landing, readers, receipts, refused, spatial, vegetation_fast
 from ingestion.context import Context
 from ingestion.manifest import (
     MANIFEST_SCHEMA,
@@ -297,6 +299,22 @@ def ingest_upload(
     return row
 
 
+def _quarantine_whole(family: Family, src: Path, q: _Quarantine, status: str,
+                      error: str) -> tuple[int, bool]:
+    """Quarantine every data row of a file refused whole (:mod:`ingestion.refused`), each with
+    the file's reason. Returns (rows, whether the count is complete)."""
+    reason = error.split(": ", 1)[-1]
+    n = 0
+    try:
+        for frame in refused.data_rows(src, family):
+            q.write_all(frame, status, reason)
+            n += len(frame)
+    except Exception as exc:  # a file that cannot even be counted: say so, keep what was
+        log.warning("%s/%s: rows counted up to %d: %s", family.name, src.name, n, exc)
+        return n, False
+    return n, True
+
+
 def _ingest_staged(family: Family, src: Path, digest: str, archived: Path, paths: Paths,
                    run_id: str, gate: bool, ctx: Context, now: datetime) -> ManifestRow:
     """Read, check, gate and record the staged copy ``src`` (named as received)."""
@@ -409,16 +427,19 @@ def _ingest_staged(family: Family, src: Path, digest: str, archived: Path, paths
                 tmp_raw.unlink(missing_ok=True)
             else:
                 tmp_raw.replace(raw_dest)
-        else:  # a file-level failure after some rows were read: the whole file goes to quarantine
-            for rb in pq.ParquetFile(tmp_raw).iter_batches(batch_size=100_000):
-                f = rb.to_pandas().drop(columns=["_source_file", "_source_sha256", "_ingested_at"])
-                q.write_all(
-                    f.astype({c: "string" for c in f.columns if c != "_source_row"}),
-                    status,
-                    str(error).split(": ", 1)[-1],
-                )
-            accepted_n = 0
+        else:
             tmp_raw.unlink()
+    if status not in ("loaded", "empty") and schema_error is None:
+        # refused whole (unreadable, unknown layout, unsafe archive, failed, even after some
+        # rows were read): every data row of the file is received and quarantined, with the
+        # file's reason; what was written before the failure is dropped
+        q.reset()
+        accepted_n = 0
+        received, complete = _quarantine_whole(family, src, q, status, str(error))
+        if not complete and received:
+            notes.append(f"rows after row {received} could not be counted")
+            q.write([None], [""], [status], [f"{error} (rows after the first {received} could "
+                                             "not be counted)"], [None])
     if status != "loaded" and received == 0:
         q.write([None], [""], [status], [error], [None])  # the file-level record
 

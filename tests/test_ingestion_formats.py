@@ -246,7 +246,8 @@ def test_firms_unknown_layout_and_real_files(home):
     shutil.copy(REAL / "fire_nrt_M-C61_660891.csv", land)
     rows = {r.file_name: r for r in ingest_family("fire_hotspots", home, gate=False)}
     bad = rows["not_firms.csv"]
-    assert (bad.status, bad.rows_received, bad.rows_quarantined) == ("unknown_layout", 0, 0)
+    # refused whole, and its data row still counted and quarantined (issue 18 item 5)
+    assert (bad.status, bad.rows_received, bad.rows_quarantined) == ("unknown_layout", 1, 1)
     assert "not a FIRMS layout" in bad.error
     real = rows["fire_nrt_M-C61_660891.csv"]
     assert (real.format, real.rows_received, real.rows_quarantined) == (
@@ -254,8 +255,10 @@ def test_firms_unknown_layout_and_real_files(home):
         672,
         672,
     )
-    q = _quarantine(home, "fire_hotspots")
-    assert q.loc[q["row_number"].isna(), "reason_code"].tolist() == ["unknown_layout"]
+    q = _quarantine(home, "fire_hotspots").query("file_name == 'not_firms.csv'")
+    assert q["row_number"].tolist() == [2] and q["reason_code"].tolist() == ["unknown_layout"]
+    assert q["reason"].iloc[0].startswith("not_firms.csv row 2: not a FIRMS layout")
+    assert json.loads(q["raw_record"].iloc[0]) == {"record": "41,110,2024-01-01"}
 
 
 # --- vegetation indices -------------------------------------------------------------------------
@@ -296,7 +299,7 @@ def test_appeears_real_file_points_to_parcels(home):
     land.mkdir(parents=True)
     shutil.copy(REAL / "ONAQ-MOD13Q1-006-results.csv", land)
     [row] = ingest_family("vegetation_indices", home, gate=False)
-    assert row.format == "csv/appeears" and row.rows_received == 1800
+    assert row.format == "csv/appeears/MOD13Q1.006" and row.rows_received == 1800
     _identity([row])
     reasons = json.loads(row.reason_counts)
     assert reasons["outside_parcels"] == 1800 - inside
@@ -728,3 +731,108 @@ def test_every_receipt_is_recorded_also_duplicates_and_published(home):
     assert names == [("station_a.csv, station_b_resent.csv", 2)]
     assert rows == [("station_a.csv", False, "station_a.csv"),
                     ("station_b_resent.csv", True, "station_a.csv")]
+
+
+# --- AppEEARS by its column grammar, refused files counted (issue 18 item 5) ---------------------
+
+APPEEARS = FIXTURES / "appeears"
+
+
+def test_appeears_single_coordinate_other_product_read_by_grammar(with_parcels):
+    """MOD13A1 v061 (500 m), one coordinate, no Category/ID columns: read by the column grammar
+    <PRODUCT>_<VERSION>_<layer>, the point assigned to its parcel, quality from the decoded bits."""
+    home = with_parcels
+    land = home.landing_for("vegetation_indices")
+    land.mkdir(parents=True, exist_ok=True)
+    shutil.copy(APPEEARS / "Baotou-pt-MOD13A1-061-results.csv", land)
+    [row] = ingest_family("vegetation_indices", home, gate=False)
+    assert (row.status, row.format) == ("loaded", "csv/appeears/MOD13A1.061")
+    assert (row.rows_received, row.rows_accepted, row.rows_quarantined) == (6, 6, 0)
+    assert "NDVI from MOD13A1_061__500m_16_days_NDVI, EVI from MOD13A1_061__500m_16_days_EVI" \
+        in row.detail
+    raw = _raw(home, "vegetation_indices").sort_values("composite_date", ignore_index=True)
+    assert set(raw["parcel_id"]) == {"150222-G-000002"}
+    assert list(raw["ndvi"]) == [0.3012, 0.339, 0.4105, 0.2264, 0.4733, 0.4921]
+    assert list(raw["evi"])[:2] == [0.1871, 0.2055]
+    # VI_Quality 2112/2116 good, 2181 MODLAND 0b01 marginal, 3294 MODLAND 0b10 cloudy
+    assert list(raw["quality"]) == [0, 0, 1, 3, 0, 0]
+
+
+def test_appeears_evi_only_is_refused_with_every_row_counted(with_parcels):
+    """The same export with EVI only: NDVI is required (contract and marts), so the file is
+    refused as schema_error, and its six data rows are received and quarantined."""
+    home = with_parcels
+    land = home.landing_for("vegetation_indices")
+    land.mkdir(parents=True, exist_ok=True)
+    shutil.copy(APPEEARS / "Baotou-EVI-MOD13A1-061-results.csv", land)
+    [row] = ingest_family("vegetation_indices", home, gate=False)
+    assert row.status == "schema_error"
+    assert (row.rows_received, row.rows_accepted, row.rows_quarantined) == (6, 0, 6)
+    assert row.error == (
+        "Baotou-EVI-MOD13A1-061-results.csv: AppEEARS export of MOD13A1.061 without an NDVI layer "
+        "(layers: _500m_16_days_EVI, _500m_16_days_VI_Quality); the vegetation_indices contract "
+        "requires NDVI (EVI alone is not accepted): request the product's NDVI layer too")
+    q = _quarantine(home, "vegetation_indices").sort_values("row_number")
+    assert list(q["row_number"]) == [2, 3, 4, 5, 6, 7]
+    assert set(q["reason_code"]) == {"schema_error"}
+    assert q["reason"].iloc[0].startswith(
+        "Baotou-EVI-MOD13A1-061-results.csv row 2: AppEEARS export of MOD13A1.061 without")
+    assert json.loads(q["raw_record"].iloc[0])["record"].startswith(
+        "41.01,110.04,2024-05-08,h26v04,2157.0,728.0,0.1871,2112.0")
+
+
+def test_files_refused_whole_count_their_data_rows(home):
+    """Unknown layouts, unsafe or unreadable containers: rows_received = rows_quarantined = the
+    data rows the container shows; a file-level record only where nothing can be counted."""
+    vi = home.landing_for("vegetation_indices")
+    write(vi / "a_unknown.csv", "site,when,greenness\nA,2024-05-01,0.3\n\nB,2024-05-17,0.4\n")
+    (vi / "b_utf16.csv").write_bytes("parcel_id,date,ndvi,quality\nP1,2024-05-01,0.3,0\n"
+                                     "P2,2024-05-01,0.4,0\n".encode("utf-16"))
+    write(vi / "c_broken.csv", "parcel_id,date,ndvi,quality\nP1,2024-05-01,0.3,0\n"
+                               "P2,2024-05-01,0.4,0,9,9\nP3,2024-05-01,0.5,0\n")
+    rows = {r.file_name: r for r in ingest_family("vegetation_indices", home, gate=False)}
+    assert {k: (r.status, r.rows_received, r.rows_quarantined) for k, r in rows.items()} == {
+        "a_unknown.csv": ("unknown_layout", 2, 2),
+        "b_utf16.csv": ("unreadable", 2, 2),
+        "c_broken.csv": ("unreadable", 3, 3),
+    }
+    assert rows["a_unknown.csv"].error.startswith("a_unknown.csv: unknown vegetation-index layout")
+    q = _quarantine(home, "vegetation_indices")
+    assert sorted(q.loc[q["file_name"] == "a_unknown.csv", "row_number"]) == [2, 4]
+    assert json.loads(q.loc[q["file_name"] == "b_utf16.csv", "raw_record"].iloc[0]) == {
+        "record": "P1,2024-05-01,0.3,0"}
+
+    fire = home.landing_for("fire_hotspots")
+    write(fire / "d_not_firms.json", json.dumps([{"lat": 41, "lon": 110}] * 3))
+    buf = fire / "e_notes.zip"
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("notes.csv", "station,remark\nS1,ok\nS2,smoke\n")
+    with zipfile.ZipFile(fire / "f_unsafe.zip", "w") as zf:
+        zf.writestr(zipfile.ZipInfo("../x.csv"), "a,b\n1,2\n")
+    rows = {r.file_name: r for r in ingest_family("fire_hotspots", home, gate=False)}
+    assert {k: (r.status, r.rows_received, r.rows_quarantined) for k, r in rows.items()} == {
+        "d_not_firms.json": ("unknown_layout", 3, 3),
+        "e_notes.zip": ("unknown_layout", 2, 2),
+        "f_unsafe.zip": ("unsafe_archive", 0, 0),  # never opened: one file-level record
+    }
+    q = _quarantine(home, "fire_hotspots")
+    assert json.loads(q.loc[q["file_name"] == "e_notes.zip", "raw_record"].iloc[0]) == {
+        "member": "notes.csv", "record": "S1,ok"}
+    assert q.loc[q["file_name"] == "f_unsafe.zip", "row_number"].isna().all()
+
+    # parcels whose coordinates are neither degrees nor georeferenced: the features are counted
+    shp = home.home / "tmp_shp" / "g_no_crs.shp"
+    shp.parent.mkdir()
+    english = {"小班号": "PARCEL_ID", "县区代码": "COUNTY", "地类": "LAND_CLASS",
+               "调查年度": "YEAR"}
+    _parcels_gdf("EPSG:4497").rename(columns=english).to_file(shp)
+    shp.with_suffix(".prj").unlink()
+    path = home.landing_for("parcels") / "g_no_crs.zip"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as zf:
+        for f in shp.parent.iterdir():
+            zf.write(f, f.name)
+    [p] = ingest_family("parcels", home, gate=False)
+    assert (p.status, p.rows_received, p.rows_quarantined) == ("unknown_layout", 3, 3)
+    for r in [*rows.values(), p]:
+        _identity([r])
