@@ -179,6 +179,8 @@ def read_raw(path: Path) -> tuple[pd.DataFrame, str]:
         frame, container = _read_json(path), "json"
     elif suffix == ".zip":
         frame, container = _read_zip(path)
+    elif suffix == ".shp":  # a shapefile set (ingestion.landing), sidecars beside it
+        frame, container = _text_frame(_shapefile_records(path, path.name)), "shapefile"
     else:
         frame, container = read_delimited(path), "csv"
     frame.columns = [c if c.startswith("_") else c.strip().lower() for c in frame.columns]

@@ -14,6 +14,13 @@ Conventions for the stations (README, "Uploading"):
   that time and left for the next run if its size or modification time moves. The loader checks
   again while it copies the file (:func:`ingestion.loader.stage`): bytes that change during the
   copy are never ingested.
+* **A shapefile is one upload of several files.** ``x.shp``, ``x.shx``, ``x.dbf`` and their
+  sidecars (``.prj``, ``.cpg``, ``.qix``, ``.sbn``/``.sbx``, ``.shp.xml``, ...) found together,
+  loose in the family folder or in a sub-folder, are grouped by name into one upload: archived
+  together, one manifest row naming its members, one receipt per file. A set without its
+  ``.shp``, ``.shx`` or ``.dbf`` waits for the rest, up to ``SINKWATCH_SHAPEFILE_WAIT_SECONDS``
+  (default a day) after its newest file; then it is refused as ``incomplete_set``.
+  ``x.ready`` marks the whole set ready.
 * Sub-folders are read (their files are uploads like any other); names starting with ``.`` are
   not (system files, and this program's own temporary files).
 * **Symbolic links are never followed** (a link could point anywhere on the server): a link,
@@ -29,11 +36,34 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingestion.limits import Limits
+from ingestion.tabular import UnreadableFile
 
 IN_PROGRESS_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".filepart", ".download",
                         ".upload")
 READY_SUFFIX = ".ready"
 FOLDER_MARKERS = ("READY", ".ready")
+#: the three files without which a shapefile cannot be read, and the sidecars that travel with
+#: them (longest first: ``x.shp.xml`` is a sidecar of ``x``, not a file ``x.shp`` + ``.xml``)
+SHAPEFILE_REQUIRED = (".shp", ".shx", ".dbf")
+SHAPEFILE_PARTS = tuple(sorted(
+    (*SHAPEFILE_REQUIRED, ".shp.xml", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".fbn", ".fbx",
+     ".ain", ".aih", ".atx", ".ixs", ".mxs", ".qpj", ".qmd"),
+    key=len, reverse=True))
+
+
+class IncompleteSet(UnreadableFile):
+    """A shapefile set still without its .shp, .shx or .dbf after the wait."""
+
+    status = "incomplete_set"
+
+
+def shapefile_part(name: str) -> tuple[str, str] | None:
+    """(stem, extension) when ``name`` is part of a shapefile set, else None."""
+    low = name.lower()
+    for ext in SHAPEFILE_PARTS:
+        if low.endswith(ext) and len(name) > len(ext):
+            return name[: -len(ext)], ext
+    return None
 
 
 @dataclass
@@ -44,6 +74,8 @@ class Upload:
     members: list[Path]  # the received files; the first is the one a reader opens
     markers: list[Path] = field(default_factory=list)  # ready markers to remove once ingested
     refused: str | None = None  # refused before reading (a symbolic link): the error
+    kind: str = "file"  # file | shapefile
+    incomplete: str | None = None  # a shapefile set refused after the wait: what is missing
 
     @property
     def primary(self) -> Path:
@@ -114,11 +146,20 @@ def discover(folder: Path, limits: Limits | None = None, clock: Callable[[], flo
         _walk(folder, files, links, markers, marked_dirs, waiting)
     uploads = [Upload(p.name, [p], refused=_symlink_error(p)) for p in links]
 
-    candidates = [(_upload_of(p, folder), p) for p in files]
+    now = clock()
     ready: list[Upload] = []
     unmarked: list[Upload] = []
-    for up, _ in candidates:
-        up.markers = [markers[m] for m in up.members if m in markers]
+    for up in group(files):
+        if up.incomplete:
+            newest = max(os.stat(m, follow_symlinks=False).st_mtime for m in up.members)
+            if now - newest < limits.shapefile_wait_seconds:
+                waiting.append((up.primary, f"{up.incomplete}; waiting for the rest "
+                                            "(SINKWATCH_SHAPEFILE_WAIT_SECONDS)"))
+                continue
+            up.incomplete += (f" (waited {limits.shapefile_wait_seconds:g} s, "
+                              "SINKWATCH_SHAPEFILE_WAIT_SECONDS)")
+        keys = [*up.members, *([_set_key(up)] if up.kind == "shapefile" else [])]
+        up.markers = sorted({markers[k] for k in keys if k in markers})
         folder_marked = any(d == m.parent or d in m.parents for m in up.members
                             for d in marked_dirs)
         if up.markers or folder_marked:
@@ -132,8 +173,37 @@ def discover(folder: Path, limits: Limits | None = None, clock: Callable[[], flo
     return Discovery(sorted(uploads, key=lambda u: (u.name, str(u.primary))), waiting)
 
 
-def _upload_of(path: Path, folder: Path) -> Upload:
-    return Upload(path.name, [path])
+def _set_key(upload: Upload) -> Path:
+    """``folder/x`` for the set ``x.shp``...: what ``x.ready`` marks."""
+    stem, _ = shapefile_part(upload.primary.name)
+    return upload.primary.with_name(stem)
+
+
+def group(files: list[Path]) -> list[Upload]:
+    """One upload per file, except the parts of a shapefile set (same folder, same name up to
+    the extension, case-insensitive), which are one upload named after its ``.shp``; a set
+    without a required part is marked ``incomplete``."""
+    sets: dict[tuple[Path, str], list[tuple[str, Path]]] = {}
+    uploads = []
+    for p in files:
+        part = shapefile_part(p.name)
+        if part is None:
+            uploads.append(Upload(p.name, [p]))
+        else:
+            sets.setdefault((p.parent, part[0].lower()), []).append((part[1], p))
+    order = {e: i for i, e in enumerate(dict.fromkeys((*SHAPEFILE_REQUIRED, *SHAPEFILE_PARTS)))}
+    for parts in sets.values():
+        parts.sort(key=lambda ep: (order[ep[0]], ep[1].name))
+        members = [p for _, p in parts]
+        have = {e for e, _ in parts}
+        missing = [e for e in SHAPEFILE_REQUIRED if e not in have]
+        stem = shapefile_part(members[0].name)[0]
+        up = Upload(members[0].name, members, kind="shapefile")
+        if missing:
+            up.incomplete = (f"{up.name}: shapefile set {stem!r} is incomplete: no "
+                             f"{', '.join(missing)} (found: {', '.join(m.name for m in members)})")
+        uploads.append(up)
+    return uploads
 
 
 def _settled(uploads: list[Upload], settle: float, waiting: list[tuple[Path, str]],
@@ -161,10 +231,10 @@ def _settled(uploads: list[Upload], settle: float, waiting: list[tuple[Path, str
 
 
 def uploads_of(files: list[Path]) -> list[Upload]:
-    """Uploads for files named explicitly (``sinkwatch ingest PATH``): no readiness checks, and
-    links are followed (the caller chose the file)."""
-    return sorted((Upload(p.name, [p.resolve()]) for p in files),
-                  key=lambda u: (u.name, str(u.primary)))
+    """Uploads for files named explicitly (``sinkwatch ingest PATH``): shapefile sets grouped,
+    an incomplete one refused at once, no readiness checks, and links followed (the caller chose
+    the file)."""
+    return sorted(group([p.resolve() for p in files]), key=lambda u: (u.name, str(u.primary)))
 
 
 def remove_empty_dirs(folder: Path) -> None:

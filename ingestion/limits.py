@@ -12,6 +12,9 @@ variable                               default      what it limits
 ``SINKWATCH_SETTLE_SECONDS``           10           a file without a ready marker is taken once it
                                                     has not changed for this long (0: at once)
 ``SINKWATCH_REQUIRE_READY``            0            1: take only files with a ready marker
+``SINKWATCH_SHAPEFILE_WAIT_SECONDS``   86400        how long an incomplete shapefile set (no
+                                                    .shp, .shx or .dbf yet) waits before it is
+                                                    refused as ``incomplete_set``
 =====================================  ===========  ===============================================
 """
 
@@ -33,6 +36,7 @@ class Limits:
     max_line_bytes: int = 1 << 20
     settle_seconds: float = 10.0
     require_ready: bool = False
+    shapefile_wait_seconds: float = 86_400.0
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -58,4 +62,6 @@ class Limits:
             settle_seconds=num("SINKWATCH_SETTLE_SECONDS", d.settle_seconds, float),
             require_ready=os.environ.get("SINKWATCH_REQUIRE_READY", "").strip().lower()
             in ("1", "true", "yes"),
+            shapefile_wait_seconds=num("SINKWATCH_SHAPEFILE_WAIT_SECONDS",
+                                       d.shapefile_wait_seconds, float),
         )

@@ -278,19 +278,26 @@ def ingest_upload(
         except (StillBeingWritten, OSError) as exc:
             log.warning("%s/%s: not taken this time: %s", family.name, upload.name, exc)
             return None
-        digest = staged[0].sha256
+        digest = _digest(upload, staged)
         duplicate = (paths.manifest / family.name / f"{digest}.parquet").exists()
         archive_dir = paths.archive / family.name / now.strftime("%Y-%m-%d")
-        archived = archive_dir / f"{digest[:12]}__{upload.name}"
+        if upload.kind == "file":
+            archived = archive_dir / f"{digest[:12]}__{upload.name}"
+            member_paths = [archived]
+        else:  # a set: its files together in one folder, under their own names
+            stem = landing.shapefile_part(upload.name)[0]
+            archived = archive_dir / f"{digest[:12]}__{stem}"
+            member_paths = [archived / s.source.name for s in staged]
         _receipts(family, upload, staged, digest, paths, run_id, now, duplicate,
-                  [str(archived.relative_to(paths.home))])
+                  [str(m.relative_to(paths.home)) for m in member_paths])
         if duplicate:
             log.info("%s: seen before (sha256 %s), nothing to do", upload.name, digest[:12])
             row = None
         else:
-            _archive(staged[0], archived)
+            for s, dest in zip(staged, member_paths, strict=True):
+                _archive(s, dest)
             row = _ingest_staged(family, staged[0].path, digest, archived, paths, run_id, gate,
-                                 ctx or Context(paths), now)
+                                 ctx or Context(paths), now, upload, staged)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if remove_source:
@@ -315,9 +322,21 @@ def _quarantine_whole(family: Family, src: Path, q: _Quarantine, status: str,
     return n, True
 
 
+def _digest(upload: landing.Upload, staged: list[Staged]) -> str:
+    """The upload's identity: the file's sha256, or for a set a sha256 over its members'
+    extensions and sha256 (the same set under another name is the same upload)."""
+    if upload.kind == "file":
+        return staged[0].sha256
+    parts = sorted(f"{landing.shapefile_part(s.source.name)[1]}\t{s.sha256}" for s in staged)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 def _ingest_staged(family: Family, src: Path, digest: str, archived: Path, paths: Paths,
-                   run_id: str, gate: bool, ctx: Context, now: datetime) -> ManifestRow:
-    """Read, check, gate and record the staged copy ``src`` (named as received)."""
+                   run_id: str, gate: bool, ctx: Context, now: datetime,
+                   upload: landing.Upload | None = None,
+                   staged: list[Staged] | None = None) -> ManifestRow:
+    """Read, check, gate and record the staged copy ``src`` (named as received; the first file
+    of a set, its other files beside it)."""
     manifest_path = paths.manifest / family.name / f"{digest}.parquet"
     received_at = datetime.fromtimestamp(src.stat().st_mtime, UTC)
     rel_archive = str(archived.relative_to(paths.home))
@@ -346,6 +365,8 @@ def _ingest_staged(family: Family, src: Path, digest: str, archived: Path, paths
     schema_error: SchemaError | None = None
     fast = None
     try:
+        if upload is not None and upload.incomplete:
+            raise landing.IncompleteSet(upload.incomplete)
         if family.name == "vegetation_indices":
             fast = vegetation_fast.fast_plan(src, ctx, paths.warehouse / ".duckdb_tmp")
         if fast is not None:  # a clean plain CSV: most rows are checked and written by DuckDB
@@ -504,7 +525,7 @@ def _ingest_staged(family: Family, src: Path, digest: str, archived: Path, paths
         family=family.name,
         file_name=src.name,
         sha256=digest,
-        size_bytes=archived.stat().st_size,
+        size_bytes=sum(s.size for s in staged) if staged else archived.stat().st_size,
         format=fmt,
         received_at=received_at,
         loaded_at=datetime.now(UTC),
@@ -528,6 +549,7 @@ def _ingest_staged(family: Family, src: Path, digest: str, archived: Path, paths
         superseded_by=None,
         superseded_at=None,
         run_id=run_id,
+        members=", ".join(s.source.name for s in staged) if staged and len(staged) > 1 else None,
         reasons=dict(q.codes),
     )
     _write_parquet_atomic(

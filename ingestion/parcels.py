@@ -1,4 +1,5 @@
-"""Parcels (小班): GeoJSON, GeoPackage or zipped shapefile, in any CRS.
+"""Parcels (小班): GeoJSON, GeoPackage, shapefile (zipped, or a set of loose files grouped by
+:mod:`ingestion.landing`), in any CRS.
 
 Geometries are reprojected to WGS84; the area in mu is computed in the Albers equal-area
 projection of :mod:`ingestion.spatial`; attributes are mapped from Chinese or English names
@@ -25,7 +26,8 @@ def _dataset(path: Path, folder: Path | None) -> tuple[Path, str]:
     GeoJSON inside the extracted zip ``folder``."""
     if folder is None:
         suffix = path.suffix.lower()
-        return path, {".gpkg": "gpkg", ".json": "geojson"}.get(suffix, suffix.lstrip("."))
+        return path, {".gpkg": "gpkg", ".json": "geojson", ".shp": "shapefile"}.get(
+            suffix, suffix.lstrip("."))
     files = archives.members(folder)
     shp = [f for f in files if f.suffix.lower() == ".shp"]
     other = [f for f in files if f.suffix.lower() in (".gpkg", ".geojson", ".json")]

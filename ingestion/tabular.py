@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -163,9 +164,15 @@ def _cell_text(v: object) -> str:
     return str(v).strip()
 
 
-def read_excel(path: Path, sheet_names: tuple[str, ...] = (), header_rows_fn=None) -> pd.DataFrame:
-    """First worksheet, or the first sheet whose name is in ``sheet_names`` (the family name or
-    the template's data sheet), values as text (dates as ISO, whole numbers without ``.0``)."""
+@dataclass
+class Sheet:
+    title: str
+    rows: list[list[str]]  # every row of the sheet, as text; rows[i] is row i + 1 in Excel
+
+
+def excel_sheets(path: Path) -> list[Sheet]:
+    """Every worksheet of a workbook, values as text (dates as ISO, whole numbers without
+    ``.0``); trailing empty rows dropped."""
     from openpyxl import load_workbook
 
     try:
@@ -173,19 +180,28 @@ def read_excel(path: Path, sheet_names: tuple[str, ...] = (), header_rows_fn=Non
     except Exception as exc:  # openpyxl raises many types for a broken workbook
         raise UnreadableFile(f"{path.name}: not a readable .xlsx workbook: {exc}") from exc
     try:
-        wanted = {s.lower() for s in sheet_names}
-        named = [ws for ws in wb.worksheets if ws.title.lower() in wanted]
-        ws = named[0] if named else wb.worksheets[0]
-        table = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        sheets = []
+        for ws in wb.worksheets:
+            try:
+                rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            except Exception as exc:  # a damaged sheet inside a readable package
+                raise UnreadableFile(
+                    f"{path.name}: sheet {ws.title!r} cannot be read: {exc}") from exc
+            while rows and not any(rows[-1]):
+                rows.pop()
+            sheets.append(Sheet(ws.title, rows))
     finally:
         wb.close()
-    while table and not any(table[0]):
-        table.pop(0)
-    if not table:
-        raise EmptyFile(f"{path.name}: sheet {ws.title!r} is empty")
-    header_rows = header_rows_fn(table) if header_rows_fn else 1
-    frame = _frame(table[0], _data_rows(table, header_rows), path.name)
-    frame.attrs["sheet"] = ws.title
+    return sheets
+
+
+def sheet_frame(sheet: Sheet, header: int, header_rows: int, name: str) -> pd.DataFrame:
+    """The rows of ``sheet`` under the header row ``header`` (0-based; ``header_rows`` rows of
+    headers), ``_source_row`` the row number in Excel."""
+    rows = [(i + 1, r) for i, r in enumerate(sheet.rows)
+            if i >= header + header_rows and any(str(c).strip() for c in r)]
+    frame = _frame(sheet.rows[header], rows, name)
+    frame.attrs["sheet"] = sheet.title
     return frame
 
 

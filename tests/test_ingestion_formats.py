@@ -836,3 +836,153 @@ def test_files_refused_whole_count_their_data_rows(home):
     assert (p.status, p.rows_received, p.rows_quarantined) == ("unknown_layout", 3, 3)
     for r in [*rows.values(), p]:
         _identity([r])
+
+
+# --- shapefile sets and workbooks (issue 18 item 6) -----------------------------------------------
+
+
+def _shapefile(folder, stem="xiaoban", crs="EPSG:4497"):
+    """A 小班 layer as GIS staff deliver it: .shp .shx .dbf .prj .cpg, spatial indexes and the
+    ArcGIS metadata beside them (DBF names upper case, cut to 10 characters)."""
+    gdf = _parcels_gdf(crs).rename(columns={"小班号": "PARCEL_ID", "县区代码": "COUNTY_COD",
+                                            "地类": "LAND_CLASS", "调查年度": "SURVEY_YEA"})
+    gdf["LAND_CLASS"] = ["forest", "grassland", "grassland"]
+    folder.mkdir(parents=True, exist_ok=True)
+    gdf.to_file(folder / f"{stem}.shp", layer_options={"ENCODING": "UTF-8"})
+    (folder / f"{stem}.qix").write_bytes(b"SQT\x01 not a real index")
+    (folder / f"{stem}.sbn").write_bytes(b"\x00\x00\x27\x0a sbn")
+    (folder / f"{stem}.sbx").write_bytes(b"\x00\x00\x27\x0a sbx")
+    write(folder / f"{stem}.shp.xml", "<metadata/>")
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(stem + "."))
+
+
+def test_loose_shapefile_set_is_one_upload(home):
+    land = home.landing_for("parcels")
+    names = _shapefile(land)
+    assert {"xiaoban.shp", "xiaoban.shx", "xiaoban.dbf", "xiaoban.prj", "xiaoban.cpg"} <= set(names)
+    sent = {n: (land / n).read_bytes() for n in names}
+    [row] = ingest_family("parcels", home, gate=False)
+    assert (row.file_name, row.format, row.status) == ("xiaoban.shp", "shapefile", "loaded")
+    assert (row.rows_received, row.rows_accepted) == (3, 3)
+    assert row.members.split(", ")[:3] == ["xiaoban.shp", "xiaoban.shx", "xiaoban.dbf"]
+    assert sorted(row.members.split(", ")) == names
+    assert row.size_bytes == sum(len(b) for b in sent.values())
+    assert "reprojected from EPSG:4497" in row.detail
+    folder = home.home / row.archive_path  # archived together, byte for byte
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == sent
+    r = _receipts(home, "parcels")
+    assert sorted(r["file_name"]) == names and set(r["upload_name"]) == {"xiaoban.shp"}
+    assert set(r["upload_sha256"]) == {row.sha256} and not r["is_duplicate"].any()
+    assert list(land.iterdir()) == []
+    assert _raw(home, "parcels")["area_mu"].iloc[0] == pytest.approx(5627, rel=0.01)
+    # the same set again, renamed: the same upload (one manifest row), receipts for every file
+    _shapefile(land / "resent", stem="xiaoban_copy")
+    assert ingest_family("parcels", home, gate=False) == []
+    r = _receipts(home, "parcels")
+    dup = r[r["is_duplicate"]]
+    assert len(dup) == len(names) and set(dup["upload_sha256"]) == {row.sha256}
+    assert set(dup["duplicate_of"]) <= set(r.loc[~r["is_duplicate"], "receipt_id"])
+    assert not (land / "resent").exists()
+
+
+def test_shapefile_set_waits_until_complete_and_in_a_folder(home, monkeypatch):
+    land = home.landing_for("parcels")
+    folder = land / "小班_2025"
+    _shapefile(folder)
+    (folder / "xiaoban.dbf").rename(home.home / "xiaoban.dbf")  # still being copied
+    assert ingest_family("parcels", home, gate=False) == []
+    assert (folder / "xiaoban.shp").exists() and not (home.receipts / "parcels").exists()
+    (home.home / "xiaoban.dbf").rename(folder / "xiaoban.dbf")
+    [row] = ingest_family("parcels", home, gate=False)
+    assert (row.file_name, row.rows_accepted) == ("xiaoban.shp", 3)
+    assert set(_receipts(home, "parcels")["landing_path"]) >= {
+        "landing/parcels/小班_2025/xiaoban.shp", "landing/parcels/小班_2025/xiaoban.dbf"}
+    assert not folder.exists()
+    # a set that never gets its .dbf and .shx: refused once the wait is over, nothing lost
+    _shapefile(land, stem="broken")
+    (land / "broken.dbf").unlink()
+    (land / "broken.shx").unlink()
+    assert ingest_family("parcels", home, gate=False) == []
+    monkeypatch.setenv("SINKWATCH_SHAPEFILE_WAIT_SECONDS", "0")
+    [bad] = ingest_family("parcels", home, gate=False)
+    assert (bad.status, bad.file_name) == ("incomplete_set", "broken.shp")
+    assert bad.error.startswith("broken.shp: shapefile set 'broken' is incomplete: no .shx, .dbf")
+    assert "SINKWATCH_SHAPEFILE_WAIT_SECONDS" in bad.error
+    assert sorted(p.name for p in (home.home / bad.archive_path).iterdir()) == sorted(
+        bad.members.split(", "))
+    assert list(land.iterdir()) == []
+
+
+def test_shapefile_set_for_firms_and_ready_marker(home, monkeypatch):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    monkeypatch.setenv("SINKWATCH_REQUIRE_READY", "1")
+    land = home.landing_for("fire_hotspots")
+    land.mkdir(parents=True)
+    gdf = gpd.GeoDataFrame(
+        {"LATITUDE": [41.01], "LONGITUDE": [110.01], "BRIGHTNESS": [320.5], "SCAN": [1.0],
+         "TRACK": [1.0], "ACQ_DATE": ["2024-04-01"], "ACQ_TIME": ["0312"],
+         "SATELLITE": ["Terra"], "INSTRUMENT": ["MODIS"], "CONFIDENCE": [80],
+         "VERSION": ["6.1NRT"], "BRIGHT_T31": [290.1], "FRP": [12.3], "DAYNIGHT": ["D"],
+         "TYPE": [0]},
+        geometry=[Point(110.01, 41.01)], crs="EPSG:4326")
+    gdf.to_file(land / "fire_archive_M-C61.shp")
+    assert ingest_family("fire_hotspots", home, gate=False) == []  # no marker yet
+    write(land / "fire_archive_M-C61.ready", "")  # marks the whole set
+    [row] = ingest_family("fire_hotspots", home, gate=False)
+    assert (row.format, row.rows_accepted) == ("firms/shapefile/archive_15", 1)
+    assert list(land.iterdir()) == []
+
+
+def _workbook(path, sheets: dict[str, list[list]]):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+PEST_HEAD = ["报告编号", "县区代码", "报告日期", "有害生物", "发生面积(亩)", "危害程度"]
+README_SHEET = [["本表为2024年林业有害生物发生情况上报表"], ["填报说明：每行一次调查。"],
+                ["联系人：张三"]]
+
+
+def test_workbook_every_sheet_is_tried(home):
+    land = home.landing_for("pest_reports")
+    _workbook(land / "a_readme_first.xlsx", {
+        "说明": README_SHEET,
+        "Sheet2": [],
+        "病虫害": [["2024年病虫害发生情况"], [], PEST_HEAD,
+                   ["R1", "150222", "2024-05-01", "美国白蛾", 2, "轻度"],
+                   ["R2", "150222", "2024-05-02", "美国白蛾", "x", "中度"]],
+    })
+    _workbook(land / "b_nothing_fits.xlsx", {
+        "说明": README_SHEET, "Sheet2": [], "统计": [["乡镇", "户数"], ["城关镇", 12]]})
+    _workbook(land / "c_two_sheets.xlsx", {
+        "2023": [PEST_HEAD, ["R3", "150222", "2023-05-01", "美国白蛾", 2, "轻度"]],
+        "2024": [PEST_HEAD, ["R4", "150222", "2024-05-01", "美国白蛾", 2, "轻度"]]})
+    rows = {r.file_name: r for r in ingest_family("pest_reports", home, gate=False)}
+    _identity(rows.values())
+    a = rows["a_readme_first.xlsx"]
+    assert (a.status, a.format, a.rows_accepted, a.rows_quarantined) == (
+        "loaded", "xlsx/sheet:病虫害", 1, 1)
+    assert "read sheet '病虫害' (not: '说明', 'Sheet2')" in a.detail
+    assert "header in row 3" in a.detail
+    q = _quarantine(home, "pest_reports")
+    assert q.loc[q["file_name"] == "a_readme_first.xlsx", "row_number"].tolist() == [5]
+    b = rows["b_nothing_fits.xlsx"]
+    assert b.status == "unknown_layout"
+    assert b.error == (
+        "b_nothing_fits.xlsx: no sheet matches the pest_reports contract; sheets: '说明' (no "
+        "contract column; row 1: 本表为2024年林业有害生物发生情况上报表); 'Sheet2' (empty); "
+        "'统计' (no contract column; row 1: 乡镇, 户数)")
+    assert (b.rows_received, b.rows_quarantined) == (3, 3)  # 2 read-me lines + 1 row, counted
+    c = rows["c_two_sheets.xlsx"]
+    assert c.status == "unknown_layout" and "several sheets match" in c.error
+    assert "'2023', '2024'" in c.error and (c.rows_received, c.rows_quarantined) == (2, 2)

@@ -1,5 +1,6 @@
 -- Every received file: format, counts (received = accepted + quarantined), status, error, and
--- which corrected re-upload superseded it; and every name the same bytes were received under.
+-- which corrected re-upload superseded it; the files of a shapefile set; and every name the
+-- same bytes were received under.
 with manifest as (
     select * from {{ source('ops', 'manifest') }}
 ),
@@ -43,6 +44,7 @@ final as (
         manifest.gate_passed,
         manifest.gate_failed_expectations,
         manifest.run_id,
+        manifest.members,
         coalesce(receipts_per_upload.n_receipts, 0) as n_receipts,
         coalesce(receipts_per_upload.received_as, manifest.file_name) as received_as,
     from manifest
