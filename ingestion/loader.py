@@ -590,11 +590,30 @@ def ingest_paths(
                            remove_source, docs)
 
 
+#: a staging folder older than this was left by a process that died (ingests of other families
+#: may be running now: their folders are young)
+STALE_STAGING_SECONDS = 24 * 3600
+
+
+def _clean_staging(paths: Paths) -> None:
+    root = paths.warehouse / ".staging"
+    if not root.is_dir():
+        return
+    cutoff = time.time() - STALE_STAGING_SECONDS
+    for d in root.iterdir():
+        try:
+            if d.lstat().st_mtime < cutoff:
+                shutil.rmtree(d, ignore_errors=True)
+        except FileNotFoundError:
+            continue
+
+
 def _ingest_uploads(family_name: str, uploads: list[landing.Upload], paths: Paths, run_id: str,
                     gate: bool, remove_source: bool, docs: bool) -> list[ManifestRow]:
     family = FAMILIES[family_name]
     paths.ensure()
     ensure_empty_partitions(paths)
+    _clean_staging(paths)
     ctx = Context(paths)
     rows = []
     for upload in uploads:
