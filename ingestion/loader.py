@@ -8,10 +8,14 @@ the accepted rows to ``raw/<family>/<sha256>.parquet``, the quarantined rows to
 ``manifest/<family>/<sha256>.parquet``. Per-file Parquet means ingestion DAGs can run at the same
 time without sharing a DuckDB writer.
 
-* The same bytes twice are a no-op (the manifest is keyed by sha256).
+* Every file looked at gets a receipt first (:mod:`ingestion.receipts`: name, path, size,
+  sha256, times), also when its bytes were received before; the same bytes twice are then a
+  no-op (the manifest is keyed by sha256) and the receipt points to the first one.
 * rows_received = rows_accepted + rows_quarantined for every file, whatever happens; a file
-  that cannot be read at all is recorded with its status and one clear error (and one
-  file-level quarantine record with no row number), and never stops the rest of the batch.
+  refused whole (unreadable, unknown layout, unsafe archive, ...) is recorded with its status
+  and one clear error, its data rows counted and quarantined with that reason
+  (:mod:`ingestion.refused`; one file-level record with no row number when nothing can be
+  counted), and never stops the rest of the batch.
 * A corrected re-upload of the same logical batch (same ``Family.batch`` value set, e.g. the
   same plots of the same inventory year) supersedes the earlier file: the new manifest row lists
   ``supersedes`` and the earlier one is rewritten with ``superseded_by``.
@@ -25,10 +29,15 @@ supersession in :mod:`ingestion.manifest`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import shutil
+import stat
 import time
+import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,7 +46,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingestion import readers, spatial, vegetation_fast
+from ingestion import landing, readers, receipts, refused, spatial, vegetation_fast
 from ingestion.context import Context
 from ingestion.manifest import (
     MANIFEST_SCHEMA,
@@ -45,7 +54,6 @@ from ingestion.manifest import (
     _batch_key,
     _batch_units,
     _supersede,
-    sha256_of,
 )
 from ingestion.quarantine import QUARANTINE_SCHEMA, _Quarantine
 from ingestion.raw import _finalize_streamed, _raw_table, _write_parquet_atomic, raw_schema
@@ -67,13 +75,14 @@ GATE_TIMINGS: list[dict] = []
 
 
 def ensure_empty_partitions(paths: Paths) -> None:
-    """An empty, typed ``_empty.parquet`` per family (and for the manifest and quarantine) so
-    that dbt sources always resolve, even before the first upload."""
+    """An empty, typed ``_empty.parquet`` per family (and for the manifest, quarantine and
+    receipts) so that dbt sources always resolve, even before the first upload."""
     for family in FAMILIES.values():
         dest = paths.raw / family.name / "_empty.parquet"
         if not dest.exists() or pq.read_schema(dest) != raw_schema(family):
             _write_parquet_atomic(raw_schema(family).empty_table(), dest)
-    for base, schema in ((paths.manifest, MANIFEST_SCHEMA), (paths.quarantine, QUARANTINE_SCHEMA)):
+    for base, schema in ((paths.manifest, MANIFEST_SCHEMA), (paths.quarantine, QUARANTINE_SCHEMA),
+                         (paths.receipts, receipts.RECEIPT_SCHEMA)):
         dest = base / "_empty" / "_empty.parquet"
         if not dest.exists() or pq.read_schema(dest) != schema:
             _write_parquet_atomic(schema.empty_table(), dest)
@@ -105,6 +114,133 @@ def _in_own_parcel(family: str, accepted: pd.DataFrame, ctx) -> pd.Series:
                      index=accepted.index, dtype="boolean")
 
 
+class StillBeingWritten(Exception):
+    """A file changed while it was copied: left in landing/ for the next run."""
+
+
+@dataclass
+class Staged:
+    """A received file, copied (and hashed in the same pass) into the run's staging folder
+    under its own name: the reader opens this copy, the archive is a hard link to it."""
+
+    source: Path  # where it was received
+    path: Path  # the staged copy
+    sha256: str
+    size: int
+    mtime: float
+
+
+def stage(upload: landing.Upload, folder: Path) -> list[Staged]:
+    """Copy the upload's files into ``folder``, hashing as they are read. Never follows a link;
+    raises :class:`StillBeingWritten` when a file's size or modification time moves during the
+    copy, or when fewer bytes were read than its size said (a file being rewritten)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for src in upload.members:
+        dest = folder / src.name
+        fd = os.open(src, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            before = os.fstat(fd)
+            if not stat.S_ISREG(before.st_mode):
+                raise StillBeingWritten(f"{src.name}: not a regular file")
+            h, n = hashlib.sha256(), 0
+            with os.fdopen(os.dup(fd), "rb") as fh, dest.open("wb") as copy:
+                while chunk := fh.read(1 << 20):
+                    h.update(chunk)
+                    copy.write(chunk)
+                    n += len(chunk)
+            after = os.fstat(fd)
+        finally:
+            os.close(fd)
+        if n != before.st_size or (after.st_size, after.st_mtime_ns) != (
+                before.st_size, before.st_mtime_ns):
+            raise StillBeingWritten(
+                f"{src.name}: changed while it was being copied ({before.st_size:,} -> "
+                f"{after.st_size:,} bytes): left in landing/ for the next run"
+            )
+        os.utime(dest, ns=(before.st_atime_ns, before.st_mtime_ns))
+        out.append(Staged(src, dest, h.hexdigest(), n, before.st_mtime))
+    return out
+
+
+def _archive(staged: Staged, dest: Path) -> None:
+    """``dest`` as a hard link to the staged copy (a byte copy across file systems)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(staged.path, tmp)
+    except OSError:
+        shutil.copy2(staged.path, tmp)
+    os.replace(tmp, dest)
+
+
+def _receipts(family: Family, upload: landing.Upload, staged: list[Staged], digest: str,
+              paths: Paths, run_id: str, now: datetime, duplicate: bool,
+              archive_paths: list[str | None]) -> None:
+    """The receipts of an upload's files, written before the upload is read (or skipped as a
+    duplicate)."""
+    first = receipts.first_receipts(paths, family.name, digest) if duplicate else {}
+    detail = None
+    if duplicate:
+        prev = pq.read_table(paths.manifest / family.name / f"{digest}.parquet",
+                             columns=["file_name", "archive_path", "loaded_at"]).to_pylist()[0]
+        archive_paths = [prev["archive_path"]] * len(staged)
+        when = prev["loaded_at"].strftime("%Y-%m-%d %H:%M:%S")
+        detail = (f"same bytes as {prev['file_name']} (ingested {when} UTC, "
+                  f"sha256 {digest[:12]}): not ingested again")
+    rows = []
+    for s, archived in zip(staged, archive_paths, strict=True):
+        where = receipts.display_path(s.source, paths)
+        rows.append(receipts.Receipt(
+            receipt_id=receipts.receipt_id(family.name, where, s.sha256, now),
+            family=family.name,
+            file_name=s.source.name,
+            landing_path=where,
+            size_bytes=s.size,
+            sha256=s.sha256,
+            file_modified_at=datetime.fromtimestamp(s.mtime, UTC),
+            received_at=now,
+            upload_name=upload.name,
+            upload_sha256=digest,
+            is_duplicate=duplicate,
+            duplicate_of=first.get(s.sha256),
+            outcome=receipts.DUPLICATE if duplicate else receipts.INGESTED,
+            detail=detail,
+            archive_path=archived,
+            run_id=run_id,
+        ))
+    receipts.write(paths, rows)
+
+
+def _refuse_link(family: Family, upload: landing.Upload, paths: Paths, run_id: str,
+                 now: datetime, remove_source: bool) -> None:
+    """A symbolic link in landing/: never followed; moved (as a link) to the archive, with a
+    receipt that says why."""
+    link = upload.primary
+    st = os.lstat(link)
+    archived = None
+    if remove_source:
+        dest = (paths.archive / family.name / now.strftime("%Y-%m-%d") / "refused"
+                / f"{now:%H%M%S%f}__{link.name}")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(link, dest)  # moves the link itself, not what it points to
+        except OSError:
+            os.symlink(os.readlink(link), dest)
+            link.unlink()
+        archived = str(dest.relative_to(paths.home))
+    where = receipts.display_path(link, paths)
+    receipts.write(paths, [receipts.Receipt(
+        receipt_id=receipts.receipt_id(family.name, where, None, now),
+        family=family.name, file_name=link.name, landing_path=where, size_bytes=st.st_size,
+        sha256=None, file_modified_at=datetime.fromtimestamp(st.st_mtime, UTC), received_at=now,
+        upload_name=upload.name, upload_sha256=None, is_duplicate=False, duplicate_of=None,
+        outcome=receipts.REFUSED, detail=upload.refused, archive_path=archived, run_id=run_id,
+    )])
+    log.warning("%s/%s: refused: %s", family.name, link.name, upload.refused)
+
+
 def ingest_file(
     family: Family,
     src: Path,
@@ -115,21 +251,94 @@ def ingest_file(
     remove_source: bool = True,
 ) -> ManifestRow | None:
     """Ingest one received file. Returns None when the same bytes were ingested before."""
-    ctx = ctx or Context(paths)
-    digest = sha256_of(src)
-    manifest_path = paths.manifest / family.name / f"{digest}.parquet"
-    if manifest_path.exists():
-        log.info("%s: seen before (sha256 %s), nothing to do", src.name, digest[:12])
-        if remove_source:
-            src.unlink()
-        return None
+    return ingest_upload(family, landing.Upload(src.name, [src]), paths, run_id, gate, ctx,
+                         remove_source)
 
+
+def ingest_upload(
+    family: Family,
+    upload: landing.Upload,
+    paths: Paths,
+    run_id: str,
+    gate: bool = True,
+    ctx: Context | None = None,
+    remove_source: bool = True,
+) -> ManifestRow | None:
+    """Ingest one upload (a received file). Returns None when the same bytes were ingested
+    before, when the upload was refused unread (a symbolic link: a receipt says why), or when a
+    file changed while it was copied (left in landing/ for the next run)."""
     now = datetime.now(UTC)
+    if upload.refused:
+        _refuse_link(family, upload, paths, run_id, now, remove_source)
+        return None
+    staging = paths.warehouse / ".staging" / uuid.uuid4().hex
+    try:
+        try:
+            staged = stage(upload, staging)
+        except (StillBeingWritten, OSError) as exc:
+            log.warning("%s/%s: not taken this time: %s", family.name, upload.name, exc)
+            return None
+        digest = _digest(upload, staged)
+        duplicate = (paths.manifest / family.name / f"{digest}.parquet").exists()
+        archive_dir = paths.archive / family.name / now.strftime("%Y-%m-%d")
+        if upload.kind == "file":
+            archived = archive_dir / f"{digest[:12]}__{upload.name}"
+            member_paths = [archived]
+        else:  # a set: its files together in one folder, under their own names
+            stem = landing.shapefile_part(upload.name)[0]
+            archived = archive_dir / f"{digest[:12]}__{stem}"
+            member_paths = [archived / s.source.name for s in staged]
+        _receipts(family, upload, staged, digest, paths, run_id, now, duplicate,
+                  [str(m.relative_to(paths.home)) for m in member_paths])
+        if duplicate:
+            log.info("%s: seen before (sha256 %s), nothing to do", upload.name, digest[:12])
+            row = None
+        else:
+            for s, dest in zip(staged, member_paths, strict=True):
+                _archive(s, dest)
+            row = _ingest_staged(family, staged[0].path, digest, archived, paths, run_id, gate,
+                                 ctx or Context(paths), now, upload, staged)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if remove_source:
+        for f in [*upload.members, *upload.markers]:
+            f.unlink(missing_ok=True)
+    return row
+
+
+def _quarantine_whole(family: Family, src: Path, q: _Quarantine, status: str,
+                      error: str) -> tuple[int, bool]:
+    """Quarantine every data row of a file refused whole (:mod:`ingestion.refused`), each with
+    the file's reason. Returns (rows, whether the count is complete)."""
+    reason = error.split(": ", 1)[-1]
+    n = 0
+    try:
+        for frame in refused.data_rows(src, family):
+            q.write_all(frame, status, reason)
+            n += len(frame)
+    except Exception as exc:  # a file that cannot even be counted: say so, keep what was
+        log.warning("%s/%s: rows counted up to %d: %s", family.name, src.name, n, exc)
+        return n, False
+    return n, True
+
+
+def _digest(upload: landing.Upload, staged: list[Staged]) -> str:
+    """The upload's identity: the file's sha256, or for a set a sha256 over its members'
+    extensions and sha256 (the same set under another name is the same upload)."""
+    if upload.kind == "file":
+        return staged[0].sha256
+    parts = sorted(f"{landing.shapefile_part(s.source.name)[1]}\t{s.sha256}" for s in staged)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _ingest_staged(family: Family, src: Path, digest: str, archived: Path, paths: Paths,
+                   run_id: str, gate: bool, ctx: Context, now: datetime,
+                   upload: landing.Upload | None = None,
+                   staged: list[Staged] | None = None) -> ManifestRow:
+    """Read, check, gate and record the staged copy ``src`` (named as received; the first file
+    of a set, its other files beside it)."""
+    manifest_path = paths.manifest / family.name / f"{digest}.parquet"
     received_at = datetime.fromtimestamp(src.stat().st_mtime, UTC)
-    archive_dir = paths.archive / family.name / now.strftime("%Y-%m-%d")
-    archive_dir.mkdir(parents=True, exist_ok=True)
-    archived = archive_dir / f"{digest[:12]}__{src.name}"
-    shutil.copy2(src, archived)
     rel_archive = str(archived.relative_to(paths.home))
 
     raw_dest = paths.raw / family.name / f"{digest}.parquet"
@@ -156,6 +365,8 @@ def ingest_file(
     schema_error: SchemaError | None = None
     fast = None
     try:
+        if upload is not None and upload.incomplete:
+            raise landing.IncompleteSet(upload.incomplete)
         if family.name == "vegetation_indices":
             fast = vegetation_fast.fast_plan(src, ctx, paths.warehouse / ".duckdb_tmp")
         if fast is not None:  # a clean plain CSV: most rows are checked and written by DuckDB
@@ -237,16 +448,19 @@ def ingest_file(
                 tmp_raw.unlink(missing_ok=True)
             else:
                 tmp_raw.replace(raw_dest)
-        else:  # a file-level failure after some rows were read: the whole file goes to quarantine
-            for rb in pq.ParquetFile(tmp_raw).iter_batches(batch_size=100_000):
-                f = rb.to_pandas().drop(columns=["_source_file", "_source_sha256", "_ingested_at"])
-                q.write_all(
-                    f.astype({c: "string" for c in f.columns if c != "_source_row"}),
-                    status,
-                    str(error).split(": ", 1)[-1],
-                )
-            accepted_n = 0
+        else:
             tmp_raw.unlink()
+    if status not in ("loaded", "empty") and schema_error is None:
+        # refused whole (unreadable, unknown layout, unsafe archive, failed, even after some
+        # rows were read): every data row of the file is received and quarantined, with the
+        # file's reason; what was written before the failure is dropped
+        q.reset()
+        accepted_n = 0
+        received, complete = _quarantine_whole(family, src, q, status, str(error))
+        if not complete and received:
+            notes.append(f"rows after row {received} could not be counted")
+            q.write([None], [""], [status], [f"{error} (rows after the first {received} could "
+                                             "not be counted)"], [None])
     if status != "loaded" and received == 0:
         q.write([None], [""], [status], [error], [None])  # the file-level record
 
@@ -311,7 +525,7 @@ def ingest_file(
         family=family.name,
         file_name=src.name,
         sha256=digest,
-        size_bytes=archived.stat().st_size,
+        size_bytes=sum(s.size for s in staged) if staged else archived.stat().st_size,
         format=fmt,
         received_at=received_at,
         loaded_at=datetime.now(UTC),
@@ -335,13 +549,12 @@ def ingest_file(
         superseded_by=None,
         superseded_at=None,
         run_id=run_id,
+        members=", ".join(s.source.name for s in staged) if staged and len(staged) > 1 else None,
         reasons=dict(q.codes),
     )
     _write_parquet_atomic(
         pa.Table.from_pylist([row.to_record()], schema=MANIFEST_SCHEMA), manifest_path
     )
-    if remove_source:
-        src.unlink()
     level = logging.INFO if status == "loaded" else logging.WARNING
     log.log(
         level,
@@ -373,15 +586,39 @@ def ingest_paths(
     ``docs``: build the GX Data Docs pages of the gated files and the index (a caller ingesting
     several families passes False and builds them once, see
     :func:`orchestration.pipeline.ingest`)."""
+    return _ingest_uploads(family_name, landing.uploads_of(files), paths, run_id, gate,
+                           remove_source, docs)
+
+
+#: a staging folder older than this was left by a process that died (ingests of other families
+#: may be running now: their folders are young)
+STALE_STAGING_SECONDS = 24 * 3600
+
+
+def _clean_staging(paths: Paths) -> None:
+    root = paths.warehouse / ".staging"
+    if not root.is_dir():
+        return
+    cutoff = time.time() - STALE_STAGING_SECONDS
+    for d in root.iterdir():
+        try:
+            if d.lstat().st_mtime < cutoff:
+                shutil.rmtree(d, ignore_errors=True)
+        except FileNotFoundError:
+            continue
+
+
+def _ingest_uploads(family_name: str, uploads: list[landing.Upload], paths: Paths, run_id: str,
+                    gate: bool, remove_source: bool, docs: bool) -> list[ManifestRow]:
     family = FAMILIES[family_name]
     paths.ensure()
     ensure_empty_partitions(paths)
+    _clean_staging(paths)
     ctx = Context(paths)
     rows = []
-    for f in sorted(files, key=lambda p: p.name):
-        row = ingest_file(
-            family, f, paths, run_id=run_id, gate=gate, ctx=ctx, remove_source=remove_source
-        )
+    for upload in uploads:
+        row = ingest_upload(family, upload, paths, run_id=run_id, gate=gate, ctx=ctx,
+                            remove_source=remove_source)
         if row is not None:
             rows.append(row)
     if docs and any(r.gate_suite for r in rows):  # the batches' results, in the Data Docs once
@@ -394,19 +631,24 @@ def ingest_paths(
 def ingest_family(
     family_name: str, paths: Paths, run_id: str = "manual", gate: bool = True, docs: bool = True
 ) -> list[ManifestRow]:
-    """Ingest every file waiting in ``landing/<family>/`` (sorted by name); ``docs`` as in
-    :func:`ingest_paths`."""
-    landing = paths.landing_for(family_name)
-    landing.mkdir(parents=True, exist_ok=True)
-    files = [p for p in landing.iterdir() if p.is_file() and not p.name.startswith(".")]
-    return ingest_paths(family_name, files, paths, run_id=run_id, gate=gate, remove_source=True,
-                        docs=docs)
+    """Ingest what is ready in ``landing/<family>/`` (:func:`ingestion.landing.discover`: not
+    ``.part`` files, not files still being written, no symbolic links followed), sorted by name;
+    ``docs`` as in :func:`ingest_paths`."""
+    folder = paths.landing_for(family_name)
+    folder.mkdir(parents=True, exist_ok=True)
+    found = landing.discover(folder)
+    for path, why in found.waiting:
+        log.info("%s/%s: waiting: %s", family_name, path.relative_to(folder), why)
+    rows = _ingest_uploads(family_name, found.uploads, paths, run_id, gate, True, docs)
+    landing.remove_empty_dirs(folder)
+    return rows
 
 
 __all__ = [
     "ingest_family",
     "ingest_paths",
     "ingest_file",
+    "ingest_upload",
     "ManifestRow",
     "LINEAGE_COLUMNS",
     "raw_schema",

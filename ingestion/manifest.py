@@ -49,6 +49,7 @@ MANIFEST_SCHEMA = pa.schema(
         ("superseded_by", pa.string()),
         ("superseded_at", TS),
         ("run_id", pa.string()),
+        ("members", pa.string()),
     ]
 )
 
@@ -68,7 +69,7 @@ class ManifestRow:
     rows_quarantined: int
     records_written: int  # rows in the raw Parquet (fewer when points are averaged per parcel)
     #: loaded | rejected_by_gate | schema_error | empty | unreadable | unknown_layout |
-    #: missing_reference | failed
+    #: unsafe_archive | incomplete_set | missing_reference | failed
     status: str
     error: str | None  # the one file-level message, None when the file was read
     detail: str
@@ -84,6 +85,8 @@ class ManifestRow:
     superseded_by: str | None
     superseded_at: datetime | None
     run_id: str
+    #: the files of an upload of several (a shapefile set), comma-separated; None for one file
+    members: str | None = None
     reasons: dict[str, int] = field(default_factory=dict, repr=False)
 
     def to_record(self) -> dict:

@@ -110,6 +110,15 @@ class _Quarantine:
         )
         self.write_split(q)
 
+    def reset(self) -> None:
+        """Forget every record written so far (a file refused whole is recounted from scratch)."""
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        self.tmp.unlink(missing_ok=True)
+        self.rows = 0
+        self.codes.clear()
+
     def close(self) -> str | None:
         if self.writer is None:
             return None

@@ -3,8 +3,15 @@ in bounded memory.
 
 Layouts, detected from the header:
 
-* ``appeears``: NASA AppEEARS point samples (``Latitude, Longitude, Date``, ``*_NDVI``, and the
-  decoded ``*_VI_Quality_*`` or ``*_pixel_reliability`` columns);
+* ``appeears``: NASA AppEEARS point samples, read by the export's documented column grammar, not
+  by a fixed header: ``Latitude, Longitude, Date`` (``Category``/``ID`` only when the request had
+  them), ``MODIS_Tile``, and per requested layer ``<PRODUCT>_<VERSION>_<layer>`` (e.g.
+  ``MOD13Q1_006__250m_16_days_NDVI``, ``MOD13A1_061__500m_16_days_EVI``), its quality layer and
+  the decoded bit fields ``<quality layer>_<field>`` (``_MODLAND``, ``_Possible_snow/ice``, each
+  with a ``_Description``), see :func:`appeears_layers`. Any product and version with an NDVI
+  layer is read; an export without one (EVI only) is refused as ``schema_error``, every row
+  quarantined: NDVI is required by the contract and by the marts (peak-season NDVI, the grassland
+  NDVI->AGB fits and cover);
 * ``ornl``: ORNL DAAC MODIS subsets / MODISTools long format (one row per band, pixel and date:
   ``band, value, scale, calendar_date, pixel``, ``xllcorner/yllcorner/cellsize/nrows/ncols``),
   pivoted with DuckDB;
@@ -42,7 +49,15 @@ import pandas as pd
 import pyarrow as pa
 
 from ingestion import headers
-from ingestion.tabular import EmptyFile, UnknownLayout, UnreadableFile, decode, sniff_delimiter
+from ingestion.limits import Limits
+from ingestion.tabular import (
+    EmptyFile,
+    UnknownLayout,
+    UnreadableFile,
+    decode,
+    sniff_delimiter,
+    utf16_encoding,
+)
 from sinkwatch.contracts import FAMILIES
 
 FAMILY = FAMILIES["vegetation_indices"]
@@ -62,13 +77,103 @@ class State:
 
 
 def _header(path: Path) -> tuple[list[str], str]:
+    limit = Limits.from_env().max_line_bytes
     with path.open("rb") as fh:
-        head = fh.read(1 << 16)
+        head = fh.read(limit + 1)
     if not head.strip():
         raise EmptyFile(f"{path.name}: the file is empty ({path.stat().st_size} bytes)")
+    if utf16_encoding(head):
+        raise UnreadableFile(
+            f"{path.name}: UTF-16 text (Excel's \"Unicode text\"); vegetation-index files are "
+            "read as UTF-8: save as \"CSV UTF-8\" and upload again"
+        )
+    if b"\n" not in head and len(head) > limit:
+        raise UnreadableFile(
+            f"{path.name}: line 1 is longer than {limit:,} bytes (SINKWATCH_MAX_LINE_BYTES): "
+            "not a table with a header row"
+        )
     text = decode(head.split(b"\n", 1)[0], path.name).lstrip("\ufeff").rstrip("\r")
     delim = sniff_delimiter(text)
     return [h.strip().strip('"') for h in text.split(delim)], delim
+
+
+#: ``<PRODUCT>_<VERSION>_<layer>``: an AppEEARS result column (MOD13Q1_061__250m_16_days_NDVI)
+_APPEEARS_COLUMN = re.compile(
+    r"^(?P<product>[A-Za-z][A-Za-z0-9]*)_(?P<version>\d{3})_(?P<layer>.+)$"
+)
+#: AppEEARS columns that are the pixel's position, not a layer
+_POSITION = re.compile(r"^(line_y|sample_x)_", re.IGNORECASE)
+
+
+class NoNdviLayer(UnreadableFile):
+    """An export of a product or layer set without NDVI (e.g. MOD13A1 EVI only)."""
+
+    status = "schema_error"
+
+
+@dataclass(frozen=True)
+class AppeearsLayers:
+    """The columns of one AppEEARS point export, found by the column grammar."""
+
+    product: str  # MOD13A1.061
+    layers: tuple[str, ...]  # the data and quality layers as named in the export
+    ndvi: str | None = None
+    evi: str | None = None
+    reliability: str | None = None  # pixel_reliability / SummaryQA
+    vi_quality: str | None = None  # the VI_Quality integer
+    modland: str | None = None  # its decoded MODLAND bits
+    snow: str | None = None  # its decoded possible snow/ice bit
+
+
+def _first(columns: list[str], layer_of: dict[str, str], *ends: str) -> str | None:
+    hits = [c for c in columns if layer_of[c].endswith(ends)]
+    return hits[0] if hits else None
+
+
+def appeears_layers(cols: list[str]) -> AppeearsLayers | None:
+    """The AppEEARS layers of a header (``Latitude, Longitude, Date`` and at least one
+    ``<PRODUCT>_<VERSION>_<layer>`` column), or None when it is not an AppEEARS point export.
+    A decoded quality field is ``<quality layer>_<field>``, its text ``..._Description``."""
+    low = {c.lower() for c in cols}
+    if not {"latitude", "longitude", "date"} <= low:
+        return None
+    products: dict[str, list[tuple[str, str]]] = {}
+    for c in cols:
+        m = _APPEEARS_COLUMN.match(c)
+        if m and not _POSITION.match(m["layer"]):
+            products.setdefault(f"{m['product']}.{m['version']}", []).append((c, m["layer"]))
+    if not products:
+        return None
+    found = []
+    for product, columns in products.items():
+        layer_of = {c: layer.lower() for c, layer in columns}
+        qa = [c for c, layer in layer_of.items()
+              if layer.endswith(("vi_quality", "pixel_reliability", "summaryqa"))]
+        # a decoded field extends a quality layer's name; the rest are the layers themselves
+        base = [c for c in layer_of
+                if not any(layer_of[c].startswith(layer_of[q] + "_") for q in qa)
+                and not layer_of[c].endswith(("_description", "_bitmask"))]
+
+        vi_quality = _first(base, layer_of, "vi_quality")
+        decoded = [c for c in layer_of if vi_quality and c.startswith(vi_quality + "_")]
+        found.append(AppeearsLayers(
+            product=product,
+            layers=tuple(c.split("_", 2)[2] for c in base),
+            ndvi=_first(base, layer_of, "ndvi"),
+            evi=_first(base, layer_of, "_evi") or _first(
+                [c for c in base if layer_of[c] == "evi"], layer_of, "evi"),
+            reliability=_first(base, layer_of, "pixel_reliability", "summaryqa"),
+            vi_quality=vi_quality,
+            modland=_first(decoded, layer_of, "_modland"),
+            snow=_first(decoded, layer_of, "_possible_snow/ice"),
+        ))
+    with_vi = [f for f in found if f.ndvi or f.evi]
+    if len(with_vi) > 1:
+        raise UnknownLayout(
+            "an AppEEARS export has one product per file; this one has vegetation indices of "
+            f"{', '.join(f.product for f in with_vi)}"
+        )
+    return (with_vi or found)[0]
 
 
 def layout_of(cols: list[str]) -> str:
@@ -77,7 +182,7 @@ def layout_of(cols: list[str]) -> str:
         return "ornl"
     if "system:index" in low or ".geo" in low:
         return "gee"
-    if {"latitude", "longitude", "date"} <= low and any(c.endswith("_ndvi") for c in low):
+    if appeears_layers(cols) is not None:
         return "appeears"
     mapped, _ = headers.resolve(FAMILY, cols)
     names = {m.column for m in mapped}
@@ -134,20 +239,24 @@ def _quality_from_vi_quality(modland: pd.Series, snow: pd.Series, raw: pd.Series
     return q.map(lambda v: "" if pd.isna(v) else str(int(v))).astype("string")
 
 
-def _appeears(frame: pd.DataFrame) -> pd.DataFrame:
+def _appeears(frame: pd.DataFrame, layers: AppeearsLayers) -> pd.DataFrame:
+    def col(name: str | None) -> pd.Series:
+        if name is None:
+            return pd.Series("", index=frame.index, dtype="string")
+        return frame[name].astype("string").fillna("").str.strip()
+
     out = pd.DataFrame({"_source_row": frame["_source_row"]})
     out["parcel_id"] = ""
-    out["_point"] = (_col(frame, "category") + ":" + _col(frame, "id")).str.strip(":")
     out["_lon"], out["_lat"] = _col(frame, "longitude"), _col(frame, "latitude")
+    # the request's point name; a single-coordinate request has no Category/ID: the coordinates
+    point = (_col(frame, "category") + ":" + _col(frame, "id")).str.strip(":")
+    out["_point"] = point.mask(point == "", out["_lat"] + "," + out["_lon"])
     out["composite_date"] = _col(frame, "date")
-    out["ndvi"] = _suffix_col(frame, "_ndvi")
-    out["evi"] = _suffix_col(frame, "_evi")
-    reliability = _suffix_col(frame, "_pixel_reliability", "_summaryqa")
-    derived = _quality_from_vi_quality(
-        _suffix_col(frame, "_vi_quality_modland"),
-        _suffix_col(frame, "_possible_snow/ice"),
-        _suffix_col(frame, "_vi_quality"),
-    )
+    out["ndvi"] = col(layers.ndvi)
+    out["evi"] = col(layers.evi)
+    reliability = col(layers.reliability)
+    derived = _quality_from_vi_quality(col(layers.modland), col(layers.snow),
+                                       col(layers.vi_quality))
     out["quality"] = reliability.where(reliability != "", derived)
     return out
 
@@ -205,7 +314,7 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-NORMALISE = {"appeears": _appeears, "gee": _gee, "plain": _plain}
+NORMALISE = {"gee": _gee, "plain": _plain}
 
 
 # --- steps common to all layouts --------------------------------------------------------------
@@ -301,16 +410,27 @@ def _finish(batch: pd.DataFrame, ctx, state: State) -> pd.DataFrame:
 def _csv_batches(path: Path, cols: list[str], delim: str) -> Iterator[pd.DataFrame]:
     import pyarrow.csv as pacsv
 
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=BATCH_BYTES),
-        parse_options=pacsv.ParseOptions(delimiter=delim),
-        convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in cols}, strings_can_be_null=False
-        ),
-    )
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=BATCH_BYTES),
+            parse_options=pacsv.ParseOptions(delimiter=delim),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in cols}, strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise UnreadableFile(f"{path.name}: cannot parse as delimited text: {exc}") from exc
     first = 2
-    for rb in reader:
+    while True:
+        try:
+            rb = reader.read_next_batch()
+        except StopIteration:
+            return
+        except pa.ArrowInvalid as exc:
+            raise UnreadableFile(
+                f"{path.name}: cannot parse as delimited text after row {first - 1}: {exc}"
+            ) from exc
         frame = rb.to_pandas()
         frame.columns = [str(c).strip() for c in frame.columns]
         frame.insert(0, "_source_row", np.arange(first, first + len(frame), dtype="int64"))
@@ -421,6 +541,13 @@ def _ornl_batches(path: Path, delim: str, state: State) -> Iterator[pd.DataFrame
         con.close()
 
 
+def _layout(cols: list[str], path: Path) -> str:
+    try:
+        return layout_of(cols)
+    except UnknownLayout as exc:
+        raise UnknownLayout(f"{path.name}: {exc}") from exc
+
+
 def open_batches(path: Path, ctx) -> tuple[str, Iterator[pd.DataFrame], State]:
     """(format, batches of contract-named text frames, per-file state)."""
     state = State()
@@ -438,12 +565,12 @@ def open_batches(path: Path, ctx) -> tuple[str, Iterator[pd.DataFrame], State]:
             cols = pq.ParquetFile(path).schema_arrow.names
         except (pa.ArrowInvalid, OSError) as exc:
             raise UnreadableFile(f"{path.name}: not a readable Parquet file: {exc}") from exc
-        layout = layout_of(cols)
+        layout = _layout(cols, path)
         source = _parquet_batches(path)
         fmt = f"parquet/{layout}"
     else:
         cols, delim = _header(path)
-        layout = layout_of(cols)
+        layout = _layout(cols, path)
         fmt = f"csv/{layout}"
         source = (
             _ornl_batches(path, delim, state)
@@ -452,5 +579,17 @@ def open_batches(path: Path, ctx) -> tuple[str, Iterator[pd.DataFrame], State]:
         )
     if layout == "ornl":
         return fmt, (_finish(b, ctx, state) for b in source), state
+    if layout == "appeears":
+        layers = appeears_layers(cols)
+        if layers.ndvi is None:
+            raise NoNdviLayer(
+                f"{path.name}: AppEEARS export of {layers.product} without an NDVI layer "
+                f"(layers: {', '.join(layers.layers)}); the vegetation_indices contract requires "
+                "NDVI (EVI alone is not accepted): request the product's NDVI layer too"
+            )
+        fmt = f"{fmt}/{layers.product}"
+        state.notes.append(f"AppEEARS {layers.product}: NDVI from {layers.ndvi}"
+                           + (f", EVI from {layers.evi}" if layers.evi else ", no EVI layer"))
+        return fmt, (_finish(_appeears(b, layers), ctx, state) for b in source), state
     return fmt, (_finish(NORMALISE[layout](b), ctx, state) for b in source), state
 

@@ -45,6 +45,11 @@ class Paths:
         return self.warehouse / "monitoring"
 
     @property
+    def receipts(self) -> Path:
+        """One row per file the ingest looked at (also duplicates and refused files)."""
+        return self.warehouse / "receipts"
+
+    @property
     def builds(self) -> Path:
         """Run-specific DuckDB files that dbt builds into before the gate."""
         return self.warehouse / "builds"
@@ -85,7 +90,7 @@ class Paths:
 
     def ensure(self) -> Paths:
         for p in (self.landing, self.archive, self.raw, self.quarantine, self.manifest,
-                  self.builds, self.history, self.gx, self.dbt, self.logs):
+                  self.receipts, self.builds, self.history, self.gx, self.dbt, self.logs):
             p.mkdir(parents=True, exist_ok=True)
         return self
 

@@ -150,7 +150,7 @@ FAMILIES: dict[str, Family] = {
             ),
             key=("parcel_id", "survey_year"),
             description="小班 / land parcels with land class, county and development zone",
-            formats=(".geojson", ".json", ".gpkg", ".zip"),
+            formats=(".geojson", ".json", ".gpkg", ".zip", ".shp"),
             batch=("parcel_id", "survey_year"),
         ),
         Family(
@@ -295,7 +295,7 @@ FAMILIES: dict[str, Family] = {
             ),
             key=("instrument", "satellite", "latitude", "longitude", "acq_date", "acq_time_utc"),
             description="NASA FIRMS active-fire detections (MODIS C6.1, VIIRS 375 m)",
-            formats=(".csv", ".txt", ".json", ".zip"),
+            formats=(".csv", ".txt", ".json", ".zip", ".shp"),
         ),
         Family(
             "fire_reports",
