@@ -20,7 +20,9 @@ from sinkwatch.config import Paths, paths
 log = logging.getLogger(__name__)
 
 #: family -> the evaluators ("module:function") to run after it was ingested.
-EVALUATORS: dict[str, tuple[str, ...]] = {}
+EVALUATORS: dict[str, tuple[str, ...]] = {
+    "pest_reports": ("monitoring.pests:evaluate",),
+}
 
 
 def evaluators_for(family: str) -> list[tuple[str, Callable]]:
