@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 #: family -> the evaluators ("module:function") to run after it was ingested.
 EVALUATORS: dict[str, tuple[str, ...]] = {
     "pest_reports": ("monitoring.pests:evaluate",),
+    "vegetation_indices": ("monitoring.vegetation:evaluate",),
 }
 
 
