@@ -330,8 +330,9 @@ def _pine_wilt(con, p: Paths, rep: pd.DataFrame) -> list[Alert]:  # noqa: ANN001
                 parts.append(
                     f"Clear-cut zone {z.radius_m:g} m: {len(f.parcel_ids)} host parcel(s) "
                     f"[{', '.join(f.parcel_ids)}], {f.host_area_ha:.2f} ha of host forest inside; "
-                    f"{len(f.plot_ids)} plot(s) [{', '.join(f.plot_ids)}] with "
-                    f"{sum(f.plot_host_trees)} live host tree(s).")
+                    + (f"{len(f.plot_ids)} plot(s) [{', '.join(f.plot_ids)}] with "
+                       f"{sum(f.plot_host_trees)} live host tree(s)." if f.plot_ids
+                       else "no forest plot inside."))
             else:
                 parts.append(f"{z.zone.replace('_', ' ').capitalize()} zone "
                              f"{z.radius_m / 1000:g} km: {len(f.parcel_ids)} host parcel(s), "

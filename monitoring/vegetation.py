@@ -231,9 +231,10 @@ def _alert(ep: dict) -> Alert:
         title=f"植被退化 NDVI anomaly: {land} parcel {ep['parcel_id']} since {start}",
         message=(
             f"NDVI below its seasonal baseline since the composite of {start}: "
-            f"{ep['n_anomalous']} of {ep['n_below']} valid composites at least "
-            f"{prm['relative_drop']:.0%} (and {prm['min_drop_ndvi']:g} NDVI) under the median of "
-            f"the previous years, deepest {drop_pct:g} % under. Latest {latest['date']}: NDVI "
+            f"{ep['n_below']} valid composites below the median of the previous years, "
+            f"{ep['n_anomalous']} of them at least {prm['relative_drop']:.0%} (and "
+            f"{prm['min_drop_ndvi']:g} NDVI) under it, deepest {drop_pct:g} % under. Latest "
+            f"below {latest['date']}: NDVI "
             f"{latest['ndvi']:.4f} vs baseline {latest['baseline_ndvi']:.4f}. Episode {state}."),
         zone_ids=(ep["zone_id"],) if ep["zone_id"] else (),
         county_codes=(ep["county_code"],),
