@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 #: family -> the evaluators ("module:function") to run after it was ingested.
 EVALUATORS: dict[str, tuple[str, ...]] = {
+    "pest_reports": ("monitoring.pests:evaluate",),
+    "vegetation_indices": ("monitoring.vegetation:evaluate",),
     "weather_daily": ("monitoring.fire_alerts:evaluate",),
 }
 

@@ -30,10 +30,37 @@ def main() -> int:
         print(f"    {m:24s} {n:>8,d} rows")
     print(f"ingested files  : {files[0]} files, {files[1]:,} rows read = {files[2]:,} accepted "
           f"+ {files[3]:,} quarantined")
+    _print_alerts()
     print(f"dashboard       : {p.site / 'index.html'}")
     print(f"query it        : duckdb -readonly {p.published}   "
           f"(or python: duckdb.connect(path, read_only=True))")
     return 0
+
+
+def _print_alerts() -> None:
+    """The alert store's alerts by type and severity, and the titles of the most severe."""
+    import sqlalchemy as sa
+
+    from monitoring import store
+
+    try:
+        with store.engine().connect() as con:
+            rows = con.execute(sa.select(store.alerts.c.alert_type, store.alerts.c.severity,
+                                         store.alerts.c.title)).all()
+    except sa.exc.SQLAlchemyError as exc:  # the summary never fails the demo
+        print(f"alert store     : not readable ({exc.__class__.__name__})")
+        return
+    by_type: dict[str, list] = {}
+    for r in rows:
+        by_type.setdefault(r.alert_type, []).append(r)
+    print(f"alert store     : {len(rows)} alerts ({store.default_url()})")
+    for t, rs in sorted(by_type.items()):
+        counts = ", ".join(f"{sum(r.severity == s for r in rs)} {s}"
+                           for s in reversed(store.SEVERITIES) if any(r.severity == s for r in rs))
+        print(f"    {t:24s} {counts}")
+        top = sorted(rs, key=lambda r: (-store.SEVERITY_RANK[r.severity], r.title))[:3]
+        for r in top:
+            print(f"        [{r.severity}] {r.title}")
 
 
 if __name__ == "__main__":

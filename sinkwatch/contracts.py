@@ -330,6 +330,10 @@ FAMILIES: dict[str, Family] = {
                 C("severity", "string", allowed=SEVERITIES),
                 C("dead_trees", "int", required=False, min=0, max=10_000_000),
                 C("damaged_rate_pct", "float", required=False, min=0, max=100, unit="percent"),
+                C("lon", "float", required=False, min=109.0, max=111.6, unit="deg",
+                  description="point of the detection (WGS84), e.g. the infected tree; without "
+                  "it a pine wilt epidemic point cannot be placed (county-level alert)"),
+                C("lat", "float", required=False, min=40.0, max=43.0, unit="deg"),
             ),
             key=("report_id",),
             description=(
@@ -433,7 +437,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "pest": ("有害生物", "病虫害种类", "病虫鼠害"),
         "host": ("寄主", "寄主树种"), "affected_area_mu": ("发生面积", "affected_area"),
         "severity": ("危害程度", "发生程度"), "dead_trees": ("死亡株数", "枯死株数"),
-        "damaged_rate_pct": ("受害率", "damaged_rate"),
+        "damaged_rate_pct": ("受害率", "damaged_rate"), "lon": _LON, "lat": _LAT,
     },
     "weather_daily": {
         "station_id": ("区站号", "站号", "台站号", "station", "station_code", "wmo"),

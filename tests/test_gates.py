@@ -67,6 +67,8 @@ def pest_reports() -> pd.DataFrame:
             "severity": ["light", "moderate"],
             "dead_trees": [None, None],
             "damaged_rate_pct": [4.5, None],
+            "lon": [None, None],
+            "lat": [None, None],
         }
     )
 
