@@ -40,7 +40,13 @@ import numpy as np
 import pandas as pd
 
 from ingestion import headers
-from ingestion.tabular import UnknownLayout, read_delimited, read_excel
+from ingestion.tabular import (
+    EmptyFile,
+    UnknownLayout,
+    excel_sheets,
+    read_delimited,
+    sheet_frame,
+)
 from sinkwatch.contracts import FAMILIES
 
 FAMILY = FAMILIES["weather_daily"]
@@ -274,11 +280,24 @@ def layout(columns: list[str]) -> str:
     return "table"
 
 
+def _read_workbook(path: Path) -> pd.DataFrame:
+    """The weather sheet of a workbook: the one named after the family, else the first sheet
+    with data (a read-me sheet before it is skipped); header in its first non-empty row."""
+    sheets = [s for s in excel_sheets(path) if any(any(c for c in r) for r in s.rows)]
+    if not sheets:
+        raise EmptyFile(f"{path.name}: every sheet is empty")
+    named = [s for s in sheets if s.title.strip().lower() == FAMILY.name]
+    with_data = [s for s in sheets if sum(1 for r in s.rows if any(r)) > 1]
+    sheet = (named or with_data or sheets)[0]
+    header = next(i for i, r in enumerate(sheet.rows) if any(r))
+    return sheet_frame(sheet, header, 1, path.name)
+
+
 def read(path: Path) -> tuple[pd.DataFrame, str, list[str], list[str]]:
     """The file as text values under the contract's names: (frame, format, notes, ignored
     headers)."""
     suffix = path.suffix.lower()
-    frame = read_excel(path) if suffix in (".xlsx", ".xlsm") else read_delimited(path)
+    frame = _read_workbook(path) if suffix in (".xlsx", ".xlsm") else read_delimited(path)
     kind = layout(list(frame.columns))
     if kind == "gsod":
         out, notes = read_gsod(frame)

@@ -196,7 +196,7 @@ def test_a_file_still_being_written_is_never_ingested_half(home, monkeypatch):
 
 
 def test_a_file_changed_during_the_copy_is_left_for_the_next_run(home, monkeypatch):
-    from ingestion import landing, loader
+    from ingestion import landing, loader, receiving
 
     land = home.landing_for("pest_reports")
     src = write(land / "r.csv", PESTS)
@@ -207,7 +207,7 @@ def test_a_file_changed_during_the_copy_is_left_for_the_next_run(home, monkeypat
             fh.write("R9,150222,2024-05-09,美国白蛾,1,轻度\n")
         return real_fdopen(fd, *args, **kwargs)
 
-    monkeypatch.setattr(loader.os, "fdopen", fdopen)
+    monkeypatch.setattr(receiving.os, "fdopen", fdopen)
     assert loader.ingest_upload(loader.FAMILIES["pest_reports"], landing.Upload("r.csv", [src]),
                                 home, "run") is None
     assert src.exists() and not (home.manifest / "pest_reports").exists()
