@@ -27,9 +27,8 @@ RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev --no-ins
 COPY . .
 RUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-dev \
  && chmod 0755 deploy/entrypoint.sh \
- && mkdir -p /data/sinkwatch /var/lib/sinkwatch-auth \
- && chown sinkwatch:sinkwatch /data/sinkwatch /var/lib/sinkwatch-auth \
- && chmod 0700 /var/lib/sinkwatch-auth
+ && mkdir -p /data/sinkwatch \
+ && chown sinkwatch:sinkwatch /data/sinkwatch
 
 # Everything the pipeline writes goes under SINKWATCH_HOME (a volume); AIRFLOW_HOME lives in it.
 ENV PATH=/opt/sinkwatch/.venv/bin:$PATH \

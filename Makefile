@@ -37,7 +37,7 @@ demo: venv
 	@# (one FIRMS NRT file of a burning fire) lands and gets its own ingest_disturbances run.
 	@for run in ingest_surveys ingest_remote_sensing ingest_disturbances \
 			$$(cd $(SINKWATCH_HOME)/landing_pending 2>/dev/null && ls -d step_* | sed 's/^/replay_/') \
-			sinkwatch_nightly; do \
+			ingest_weather sinkwatch_nightly; do \
 		dag=$$run; \
 		case $$run in replay_*) step=$${run#replay_}; dag=ingest_disturbances; \
 			echo "== fire replay $$step lands: $$(cd $(SINKWATCH_HOME)/landing_pending/$$step && ls */*)"; \

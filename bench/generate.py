@@ -234,7 +234,7 @@ def write_nightly_pests(land: Landscape, scale: BenchScale, seed: int, day: date
             sev = "light" if burrows < 150 else "moderate" if burrows < 300 else "severe"
             w.writerow([f"PR-{day:%Y%m%d}-{k + 1:03d}", p.county, p.parcel_id, day.isoformat(),
                         "grassland_rodent_pika", "", _f(p.area_mu * rng.uniform(0.2, 0.9), 1),
-                        sev, "", ""])
+                        sev, "", "", "", ""])
 
 
 def generate(out: Path, scale: str = "city", seed: int = SEED) -> dict:

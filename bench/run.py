@@ -277,6 +277,8 @@ def main(argv: list[str] | None = None) -> dict:
     (work / "logs").mkdir(parents=True)
     env = dict(os.environ, SINKWATCH_HOME=str(sw_home), PYTHONPATH=str(REPO))
     env.setdefault("SINKWATCH_FRESHNESS_DAYS", "45")
+    # the generated files are complete when landed: no settle wait (ingestion/landing.py)
+    env.setdefault("SINKWATCH_SETTLE_SECONDS", "0")
 
     floor = run_floor(sorted((data / "full" / "vegetation_indices").glob("*.csv")), work, env)
     _land(data / "full", sw_home / "landing")

@@ -118,7 +118,7 @@ def alert_latency(run_id: str, p) -> dict:
         first_seen = con.execute(
             sa.select(store.alerts.c.first_seen_at).join(
                 store.alert_changes, store.alerts.c.alert_id == store.alert_changes.c.alert_id)
-            .where(store.alert_changes.c.by == run_id,
+            .where(store.alert_changes.c.changed_by == run_id,
                    store.alert_changes.c.change == "opened")).scalars().all()
     t3 = time.perf_counter()
     steady = alerting.run(DISTURBANCES, run_id=f"{run_id}_next", p=p)

@@ -11,6 +11,8 @@ ones are deleted.
 Pages (flat, so every relative link works from a file or any static server):
 
 * ``index.html`` overview: 2025 indicators vs target with trend, city net sink, project area;
+* ``alerts.html`` 警情: open alerts, fire-danger map, history (also refreshed on its own after
+  every alerting run: :func:`refresh_alerts_page`);
 * ``zones.html`` + ``zone-<id>.html``: zone map, table, one page per zone;
 * ``counties.html``: demonstration forest vs 500 mu per year, county shares, county map;
 * ``disturbances.html``: fire hotspots and reports on the map, pests, losses;
@@ -189,7 +191,9 @@ def read_marts(db_path: Path, home: Path | None = None) -> Marts:
             if n and n[0] > MAX_MART_ROWS:
                 log.warning("mart %s has %s rows; not read by the dashboard", name, n[0])
                 continue
-            frames[name] = con.execute(f'select * from main."{name}"').df()
+            # in a fixed order: a mart built by parallel aggregation has no stable row order,
+            # and the pages list rows in the order read (ties of a page's own sort included)
+            frames[name] = con.execute(f'select * from main."{name}" order by all').df()
         missing = [m for m in MARTS if m not in frames]
         for m in missing:
             log.warning("mart %s is missing from %s; rendering it as 'no data'", m, db_path)
@@ -252,9 +256,9 @@ def _env() -> Environment:
 
 
 def build_pages(marts: Marts, now: dt.datetime) -> list[Page]:
-    from dashboards.pages import counties, disturbances, health, overview, zones
+    from dashboards.pages import alerts, counties, disturbances, health, overview, zones
 
-    pages = [overview.page(marts)]
+    pages = [overview.page(marts), alerts.page(marts)]
     pages += zones.pages(marts)
     pages.append(counties.page(marts))
     pages.append(disturbances.page(marts))
@@ -287,15 +291,49 @@ def render(marts: Marts, out_dir: Path, run_id: str) -> None:
     env = _env()
     meta = _meta(marts)
     for page in pages:
-        html = env.get_template("page.html").render(
-            page=page,
-            nav=NAV,
-            run_id=run_id,
-            meta=meta,
-            generated_at=now.strftime("%Y-%m-%d %H:%M"),
-            missing=marts.missing,
-        )
-        (out_dir / page.file_name).write_text(html, encoding="utf-8")
+        (out_dir / page.file_name).write_text(_page_html(env, page, marts, meta, run_id, now),
+                                              encoding="utf-8")
+
+
+def _page_html(env: Environment, page: Page, marts: Marts, meta: dict[str, Any], run_id: str,
+               now: dt.datetime) -> str:
+    return env.get_template("page.html").render(
+        page=page,
+        nav=NAV,
+        run_id=run_id,
+        meta=meta,
+        generated_at=now.strftime("%Y-%m-%d %H:%M"),
+        missing=marts.missing,
+    )
+
+
+def refresh_alerts_page(site_dir: Path, frames: dict[str, pd.DataFrame], run_id: str
+                        ) -> Path | None:
+    """Render the alerts page (警情) again inside the published site, from ``frames`` (the
+    alert store's snapshot as ``fct_alerts``, the ratings as ``fct_fire_danger_daily``), without
+    touching the other pages: its CSVs and then its HTML are each written to a temporary name
+    and renamed. The page says which run refreshed it. Returns the page, or None when no site
+    has been published yet (the nightly run renders it with the rest)."""
+    from dashboards.pages import alerts
+
+    target = _current_target(Path(site_dir))
+    if target is None:
+        return None
+    marts = Marts(frames)
+    page = alerts.page(marts)
+    for t in page.tables():
+        tmp_dir = Path(tempfile.mkdtemp(dir=target / "data", prefix=".refresh-"))
+        try:
+            written = t.write_csv(tmp_dir)
+            os.replace(written, target / "data" / written.name)
+        finally:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+    meta = {"data_run_id": run_id, "built_at": None, "data_as_of": None, "gwp": None}
+    html = _page_html(_env(), page, marts, meta, run_id, dt.datetime.now(BEIJING))
+    tmp = target / f".{page.file_name}.tmp"
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, target / page.file_name)
+    return target / page.file_name
 
 
 # --------------------------------------------------------------------------------------------

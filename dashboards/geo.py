@@ -30,7 +30,8 @@ from shapely import wkt as shapely_wkt
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from dashboards.core import FONT_STACK, Fig, base_layout, isnull, rounded, text_array
+from dashboards.core import isnull, rounded
+from dashboards.figures import FONT_STACK, Fig, base_layout, text_array
 
 log = logging.getLogger(__name__)
 
@@ -319,7 +320,7 @@ def map_figure(
 ) -> Fig:
     """County outlines (grey), filled regions coloured on ``scale`` and optional point layers."""
     scale = scale or SINK_SCALE
-    # traces collected, one figure made at the end (dashboards.core.Fig)
+    # traces collected, one figure made at the end (dashboards.figures.Fig)
     traces: list[go.Scatter] = []
     for s in outlines:
         traces.append(go.Scatter(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Entry point of the sinkwatch image.
-#   init                      one-shot: migrate the Airflow database, create the duckdb_build pool,
-#                             set the admin password (from AIRFLOW_ADMIN_PASSWORD)
+#   init                      one-shot: migrate the Airflow database (with the FAB auth manager's
+#                             users and roles tables), create the duckdb_build pool, create the
+#                             admin or reset its password (AIRFLOW_ADMIN_USER/_PASSWORD from .env)
 #   api-server | scheduler | dag-processor | triggerer | celery ... | any airflow subcommand
 #                             `sinkwatch airflow <args>` (the embedded settings; the environment wins)
 #   sinkwatch <args>          the project CLI
@@ -22,30 +23,16 @@ fi
 python -c 'from sinkwatch.config import paths; paths().ensure()'
 
 init() {
-    echo "== airflow db migrate"
+    local done_flag="${AIRFLOW_HOME:-$SINKWATCH_HOME/airflow}/init.ok"
+    rm -f "$done_flag"
+    echo "== airflow db migrate (Airflow and FAB auth manager tables)"
     sinkwatch airflow db migrate
     echo "== pool duckdb_build (1 slot: one writer per DuckDB file)"
     sinkwatch airflow pools set duckdb_build 1 "one writer per DuckDB file"
-    echo "== admin user"
-    python - <<'PY'
-import json
-import os
-from pathlib import Path
-
-user = os.environ.get("AIRFLOW_ADMIN_USER", "admin")
-password = os.environ.get("AIRFLOW_ADMIN_PASSWORD", "")
-if not password:
-    raise SystemExit("AIRFLOW_ADMIN_PASSWORD is empty: set it in .env")
-f = Path(os.environ["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"])
-f.parent.mkdir(parents=True, exist_ok=True)
-passwords = json.loads(f.read_text() or "{}") if f.exists() else {}
-passwords[user] = password  # other users keep the passwords the api-server generated for them
-tmp = f.with_suffix(".tmp")
-tmp.write_text(json.dumps(passwords) + "\n")
-tmp.chmod(0o600)
-tmp.replace(f)
-print(f"user {user!r} (admin) can log in; {len(passwords)} user(s) in {f}")
-PY
+    echo "== admin user (FAB auth manager: users and roles in the metadata database)"
+    # reads AIRFLOW_ADMIN_USER, AIRFLOW_ADMIN_PASSWORD and AIRFLOW_ADMIN_EMAIL from the environment
+    sinkwatch ensure-admin
+    touch "$done_flag"
 }
 
 case "${1:-}" in
@@ -53,7 +40,8 @@ case "${1:-}" in
         init
         ;;
     api-server|scheduler|dag-processor|triggerer|celery|db|pools|dags|tasks|jobs|config|\
-connections|variables|users|version|info|providers|assets|backfill|cheat-sheet|standalone)
+connections|variables|users|roles|sync-perm|fab-db|version|info|providers|assets|backfill|\
+cheat-sheet|standalone)
         exec sinkwatch airflow "$@"
         ;;
     *)

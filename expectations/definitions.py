@@ -111,7 +111,15 @@ MARTS: dict[str, tuple[str, ...]] = {
         "is_compliant",
         "shortfall_mu",
     ),
+    # Operational alerts (monitoring/), the nightly copy of the alert store.
+    "fct_alerts": ("alert_id", "alert_type", "severity", "state", "title", "first_seen_at"),
 }
+#: Marts that are legitimately empty (a quiet night has no alert): no minimum row count.
+MAY_BE_EMPTY = ("fct_alerts",)
+#: Alert types, severities and states (monitoring/store.py).
+ALERT_TYPES = ("fire_event", "fire_danger", "pest_outbreak", "ndvi_anomaly")
+ALERT_SEVERITIES = ("info", "warning", "high", "critical")
+ALERT_STATES = ("open", "acknowledged", "closed")
 #: The pilot zone's development zones: 12 forest, 5 grassland, 5 wetland.
 N_ZONES = 22
 #: Expectation parameter: the oldest acceptable date of the newest data (freshness rule).

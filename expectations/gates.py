@@ -57,6 +57,7 @@ from expectations.gx_context import (
     build_data_docs,
     data_docs_dir,
     data_docs_index,
+    docs_are_offline,
     docs_run_names,
     ephemeral_context,
     gate_results,
@@ -75,7 +76,8 @@ if TYPE_CHECKING:
 
 __all__ = [  # the gate's API; the modules beside this one are its parts
     "GateFailed", "GateResult", "batch_id", "build_data_docs", "data_docs_dir", "data_docs_index",
-    "describe_failure", "docs_run_names", "gx_home", "mart_parameters", "raise_for",
+    "describe_failure", "docs_are_offline", "docs_run_names", "gx_home", "mart_parameters",
+    "raise_for",
     "validate_frame", "validate_marts", "validate_parquet", "validations_dir",
 ]
 

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     pass
 
 DATA_DOCS_SITE = "local_site"
+#: Every page rendered by the offline views (expectations/docs_views.py) carries this tag.
+OFFLINE_DOCS_MARKER = '<meta name="generator" content="sinkwatch-offline-data-docs">'
+_PAGE_VIEW = {"module_name": "expectations.docs_views", "class_name": "OfflinePageView"}
 #: GX's fluent API keeps a process-wide "current context"; validate one thing at a time.
 LOCK = threading.RLock()
 
@@ -116,7 +119,17 @@ def ephemeral_context(root: Path) -> Any:
                     "class_name": "TupleFilesystemStoreBackend",
                     "base_directory": str(root / "data_docs"),
                 },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                # offline pages: no CDN stylesheet or script, no outbound link (docs_views.py)
+                "site_index_builder": {
+                    "class_name": "DefaultSiteIndexBuilder",
+                    "view": {"module_name": "expectations.docs_views",
+                             "class_name": "OfflineIndexPageView"},
+                },
+                "site_section_builders": {
+                    "expectations": {"view": _PAGE_VIEW},
+                    "validations": {"view": _PAGE_VIEW},
+                    "profiling": {"view": _PAGE_VIEW},
+                },
             }
         },
         analytics_enabled=False,
@@ -157,8 +170,8 @@ def run_checkpoint(
         # the Data Docs pages of these results and the index, once: UpdateDataDocsAction
         # rebuilds the site once per validation (10 times for the mart checkpoint, 11 of its
         # 17 s at city scale)
-        context.build_data_docs(site_names=[DATA_DOCS_SITE],
-                                resource_identifiers=list(result.run_results))
+        ids = with_suite_pages(result.run_results) if docs_are_offline() else None
+        context.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=ids)
     return result
 
 
@@ -240,11 +253,41 @@ def docs_run_names(rows: Iterable[Any]) -> list[str]:
     return [batch_id(r.family, r.sha256) for r in rows if getattr(r, "gate_suite", None)]
 
 
+def with_suite_pages(result_ids: Iterable[Any]) -> list[Any]:
+    """Validation result identifiers plus those of their suites whose page is missing or older
+    than the suite's JSON: a result page links to its suite's page ("Expectation Suite: ...")."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+    )
+
+    ids = list(result_ids)
+    stale = []
+    for name in sorted({k.expectation_suite_identifier.name for k in ids}):
+        page = data_docs_dir() / "expectations" / f"{name}.html"
+        suite = SUITES_DIR / f"{name}.json"
+        if not page.is_file() or (suite.is_file()
+                                  and page.stat().st_mtime < suite.stat().st_mtime):
+            stale.append(ExpectationSuiteIdentifier(name=name))
+    return ids + stale
+
+
+def docs_are_offline() -> bool:
+    """False while the Data Docs on disk were rendered before the offline views (their pages load
+    CDN assets): the next build then renders every stored result again, once."""
+    index = data_docs_index()
+    if not index.is_file():
+        return True
+    return OFFLINE_DOCS_MARKER in index.read_text(encoding="utf-8", errors="replace")
+
+
 def build_data_docs(run_names: Iterable[str] | None = None) -> Path:
     """(Re)build the Data Docs site; returns its index.html. With ``run_names`` (the checkpoint
     run names: a mart run id, or raw batch ids ``family:sha12`` from :func:`docs_run_names`):
     the pages of those runs' validation results and the index only, so that a night's cost does
-    not grow with the history of stored results; without: every stored result."""
+    not grow with the history of stored results; without (or once after an upgrade from online
+    Data Docs, see :func:`docs_are_offline`): every stored result."""
+    if run_names is not None and not docs_are_offline():
+        run_names = None
     if run_names is not None:
         run_names = list(run_names)
         if not run_names:  # nothing gated: no GX context (and no GX import) at all
@@ -258,5 +301,6 @@ def build_data_docs(run_names: Iterable[str] | None = None) -> Path:
                    if getattr(k.run_id, "run_name", None) in wanted]
             if not ids:
                 return data_docs_index()
+            ids = with_suite_pages(ids)
         context.build_data_docs(site_names=[DATA_DOCS_SITE], resource_identifiers=ids)
     return data_docs_index()

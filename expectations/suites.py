@@ -29,6 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from expectations.definitions import (
+    ALERT_SEVERITIES,
+    ALERT_STATES,
+    ALERT_TYPES,
     ANNUAL_SINK_METHODS,
     DBH_SHRINK_TOLERANCE_CM_PER_YR,
     FRESHNESS_PARAMETER,
@@ -38,6 +41,7 @@ from expectations.definitions import (
     MAX_CARBON_DENSITY_T_C_PER_HA,
     MAX_GRASSLAND_CARBON_DENSITY_T_C_PER_HA,
     MAX_SUMMER_SNOW_CLOUD_SHARE,
+    MAY_BE_EMPTY,
     N_ZONES,
     RAW_STAGE,
     SINK_YOY_RATIO_BOUNDS,
@@ -164,7 +168,7 @@ def mart_suite(table: str) -> ExpectationSuite:
         raise KeyError(f"unknown mart {table!r}; known: {sorted(MARTS)}")
     gxe = import_gx().expectations
     s = SuiteBuilder(mart_suite_name(table), generated_meta(stage=MARTS_STAGE, table=table))
-    s.add(gxe.ExpectTableRowCountToBeBetween, min_value=1)
+    s.add(gxe.ExpectTableRowCountToBeBetween, min_value=0 if table in MAY_BE_EMPTY else 1)
     for col in MARTS[table]:
         s.add(gxe.ExpectColumnToExist, column=col)
 
@@ -348,6 +352,21 @@ def mart_suite(table: str) -> ExpectationSuite:
             severity=WARNING,
             notes="City net sink of a land class changed by more than half year on year.",
         )
+        between(
+            "ratio",
+            0,
+            1,
+            row_condition=Column("check_kind") == "method_overlap",
+            notes="Time-series consistency (IPCC 2006 V1 Ch5): where gain-loss and stock "
+            "difference can both be computed, each method's forest sink lies inside the other's "
+            "95 % interval (|difference| / the smaller half-width <= 1).",
+        )
+    elif table == "fct_alerts":
+        not_null("alert_id", "alert_type", "severity", "state", "title", "first_seen_at")
+        s.add(gxe.ExpectColumnValuesToBeUnique, column="alert_id")
+        in_set("alert_type", ALERT_TYPES)
+        in_set("severity", ALERT_SEVERITIES)
+        in_set("state", ALERT_STATES)
     elif table == "meta_run":
         not_null("run_id", "built_at")
         between(

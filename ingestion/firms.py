@@ -20,12 +20,12 @@ rows, which dbt replaces with the archive row of the same detection.
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ingestion import archives
 from ingestion.tabular import UnknownLayout, UnreadableFile, decode, read_delimited
 
 VIIRS_CONFIDENCE_PCT = {"l": 20.0, "low": 20.0, "n": 60.0, "nominal": 60.0, "h": 90.0, "high": 90.0}
@@ -132,35 +132,32 @@ def _read_json(path: Path) -> pd.DataFrame:
 
 
 def _read_zip(path: Path) -> tuple[pd.DataFrame, str]:
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if not n.endswith("/")]
-            shp = [n for n in names if n.lower().endswith(".shp")]
-            csvs = [n for n in names if n.lower().endswith((".csv", ".txt"))]
-            if not shp and csvs:
-                frames = []
-                for n in sorted(csvs):
-                    tmp = path.with_name(f".{path.name}.{Path(n).name}")
-                    tmp.write_bytes(zf.read(n))
-                    try:
-                        frames.append(read_delimited(tmp))
-                    finally:
-                        tmp.unlink()
-                frame = pd.concat(frames, ignore_index=True)
-                frame["_source_row"] = pd.array(range(1, len(frame) + 1), dtype="int64")
-                return frame, "zip/csv"
-    except zipfile.BadZipFile as exc:
-        raise UnreadableFile(f"{path.name}: not a readable zip archive: {exc}") from exc
-    if not shp:
-        raise UnknownLayout(
-            f"{path.name}: zip holds neither a shapefile nor CSV ({', '.join(names)})"
-        )
+    """A zip of CSV files or a zipped shapefile, extracted (and checked) by
+    :func:`ingestion.archives.extracted`."""
+    with archives.extracted(path) as folder:
+        files = archives.members(folder)
+        names = [str(f.relative_to(folder)) for f in files]
+        shp = [f for f in files if f.suffix.lower() == ".shp"]
+        csvs = [f for f in files if f.suffix.lower() in (".csv", ".txt")]
+        if not shp and csvs:
+            frames = [read_delimited(f) for f in csvs]
+            frame = pd.concat(frames, ignore_index=True)
+            frame["_source_row"] = pd.array(range(1, len(frame) + 1), dtype="int64")
+            return frame, "zip/csv"
+        if not shp:
+            raise UnknownLayout(
+                f"{path.name}: zip holds neither a shapefile nor CSV ({', '.join(names)})"
+            )
+        return _text_frame(_shapefile_records(shp[0], path.name)), "zip/shapefile"
+
+
+def _shapefile_records(shp: Path, name: str) -> list[dict]:
     import pyogrio
 
     try:
-        gdf = pyogrio.read_dataframe(f"/vsizip/{path}/{shp[0]}")
+        gdf = pyogrio.read_dataframe(shp)
     except Exception as exc:  # GDAL errors come in several classes
-        raise UnreadableFile(f"{path.name}: cannot read shapefile {shp[0]}: {exc}") from exc
+        raise UnreadableFile(f"{name}: cannot read shapefile {shp.name}: {exc}") from exc
     geom = gdf.geometry if "geometry" in gdf else None
     attrs = pd.DataFrame(gdf.drop(columns="geometry", errors="ignore"))
     for c in attrs.columns:
@@ -172,7 +169,7 @@ def _read_zip(path: Path) -> tuple[pd.DataFrame, str]:
         for r, g in zip(records, geom, strict=True):
             if g is not None and not g.is_empty:
                 r["LONGITUDE"], r["LATITUDE"] = g.x, g.y
-    return _text_frame(records), "zip/shapefile"
+    return records
 
 
 def read_raw(path: Path) -> tuple[pd.DataFrame, str]:
@@ -182,6 +179,8 @@ def read_raw(path: Path) -> tuple[pd.DataFrame, str]:
         frame, container = _read_json(path), "json"
     elif suffix == ".zip":
         frame, container = _read_zip(path)
+    elif suffix == ".shp":  # a shapefile set (ingestion.landing), sidecars beside it
+        frame, container = _text_frame(_shapefile_records(path, path.name)), "shapefile"
     else:
         frame, container = read_delimited(path), "csv"
     frame.columns = [c if c.startswith("_") else c.strip().lower() for c in frame.columns]

@@ -8,27 +8,32 @@ the accepted rows to ``raw/<family>/<sha256>.parquet``, the quarantined rows to
 ``manifest/<family>/<sha256>.parquet``. Per-file Parquet means ingestion DAGs can run at the same
 time without sharing a DuckDB writer.
 
-* The same bytes twice are a no-op (the manifest is keyed by sha256).
+* Every file looked at gets a receipt first (:mod:`ingestion.receipts`: name, path, size,
+  sha256, times), also when its bytes were received before; the same bytes twice are then a
+  no-op (the manifest is keyed by sha256) and the receipt points to the first one.
 * rows_received = rows_accepted + rows_quarantined for every file, whatever happens; a file
-  that cannot be read at all is recorded with its status and one clear error (and one
-  file-level quarantine record with no row number), and never stops the rest of the batch.
+  refused whole (unreadable, unknown layout, unsafe archive, ...) is recorded with its status
+  and one clear error, its data rows counted and quarantined with that reason
+  (:mod:`ingestion.refused`; one file-level record with no row number when nothing can be
+  counted), and never stops the rest of the batch.
 * A corrected re-upload of the same logical batch (same ``Family.batch`` value set, e.g. the
   same plots of the same inventory year) supersedes the earlier file: the new manifest row lists
   ``supersedes`` and the earlier one is rewritten with ``superseded_by``.
 * Large files stream: batches are written as they are checked, and duplicate keys across
   batches (or points averaged per parcel) are resolved by DuckDB over the written Parquet.
+
+The pieces live in their own modules: the raw schema, Parquet writing and the streamed post-pass
+in :mod:`ingestion.raw`, the quarantine file in :mod:`ingestion.quarantine`, the manifest row and
+supersession in :mod:`ingestion.manifest`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
 import time
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,17 +42,23 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingestion import readers, spatial, vegetation
+from ingestion import landing, readers, receipts, receiving, refused, spatial, vegetation_fast
 from ingestion.context import Context
+from ingestion.manifest import (
+    MANIFEST_SCHEMA,
+    ManifestRow,
+    _batch_key,
+    _batch_units,
+    _supersede,
+)
+from ingestion.quarantine import QUARANTINE_SCHEMA, _Quarantine
+from ingestion.raw import _finalize_streamed, _raw_table, _write_parquet_atomic, raw_schema
 from ingestion.tabular import UnreadableFile
-from ingestion.validate import SchemaError, coerce, split_rows
+from ingestion.validate import SchemaError, split_rows
 from sinkwatch.config import Paths
 from sinkwatch.contracts import FAMILIES, LINEAGE_COLUMNS, Family
 
 log = logging.getLogger(__name__)
-
-#: DuckDB's memory cap for the streaming post-pass (it spills to disk beyond it).
-DUCKDB_MEMORY_LIMIT = "512MB"
 
 #: above this many accepted rows the GX gate runs in the database (a SQL query asset over the
 #: batch's Parquet on DuckDB) instead of on a pandas frame: pandas GX on millions of rows needs
@@ -58,355 +69,19 @@ GATE_FULL_ROWS = 250_000
 #: engine); read by the benchmark (bench/stage.py).
 GATE_TIMINGS: list[dict] = []
 
-ARROW_TYPES = {
-    "string": pa.string(),
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "date": pa.date32(),
-    "bool": pa.bool_(),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-}
-TS = pa.timestamp("us", tz="UTC")
-
-
-def raw_schema(family: Family) -> pa.Schema:
-    fields = [pa.field(c.name, ARROW_TYPES[c.dtype]) for c in family.columns]
-    fields += [
-        pa.field("_source_file", pa.string()),
-        pa.field("_source_sha256", pa.string()),
-        pa.field("_source_row", pa.int64()),
-        pa.field("_ingested_at", TS),
-    ]
-    return pa.schema(fields)
-
-
-#: One row per quarantined source row (row_number null: a file-level record, not counted in
-#: rows_quarantined). ``raw_record`` is the row as read (JSON, contract names where mapped).
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        ("family", pa.string()),
-        ("file_name", pa.string()),
-        ("sha256", pa.string()),
-        ("row_number", pa.int64()),
-        ("field", pa.string()),
-        ("reason_code", pa.string()),
-        ("reason", pa.string()),
-        ("raw_record", pa.string()),
-        ("archive_path", pa.string()),
-        ("run_id", pa.string()),
-        ("quarantined_at", TS),
-    ]
-)
-
-MANIFEST_SCHEMA = pa.schema(
-    [
-        ("family", pa.string()),
-        ("file_name", pa.string()),
-        ("sha256", pa.string()),
-        ("size_bytes", pa.int64()),
-        ("format", pa.string()),
-        ("received_at", TS),
-        ("loaded_at", TS),
-        ("rows_received", pa.int64()),
-        ("rows_read", pa.int64()),
-        ("rows_accepted", pa.int64()),
-        ("rows_quarantined", pa.int64()),
-        ("records_written", pa.int64()),
-        ("status", pa.string()),
-        ("error", pa.string()),
-        ("detail", pa.string()),
-        ("reason_counts", pa.string()),
-        ("archive_path", pa.string()),
-        ("raw_path", pa.string()),
-        ("quarantine_path", pa.string()),
-        ("gate_suite", pa.string()),
-        ("gate_passed", pa.bool_()),
-        ("gate_failed_expectations", pa.int64()),
-        ("batch_key", pa.string()),
-        ("supersedes", pa.string()),
-        ("superseded_by", pa.string()),
-        ("superseded_at", TS),
-        ("run_id", pa.string()),
-    ]
-)
-
-
-@dataclass
-class ManifestRow:
-    family: str
-    file_name: str
-    sha256: str
-    size_bytes: int
-    format: str | None
-    received_at: datetime
-    loaded_at: datetime
-    rows_received: int
-    rows_read: int  # same as rows_received (kept for the existing ops model)
-    rows_accepted: int
-    rows_quarantined: int
-    records_written: int  # rows in the raw Parquet (fewer when points are averaged per parcel)
-    #: loaded | rejected_by_gate | schema_error | empty | unreadable | unknown_layout |
-    #: missing_reference | failed
-    status: str
-    error: str | None  # the one file-level message, None when the file was read
-    detail: str
-    reason_counts: str  # JSON {reason_code: rows}
-    archive_path: str
-    raw_path: str | None
-    quarantine_path: str | None
-    gate_suite: str | None
-    gate_passed: bool | None
-    gate_failed_expectations: int | None
-    batch_key: str | None
-    supersedes: str | None  # comma-separated sha256 of the earlier files this one replaces
-    superseded_by: str | None
-    superseded_at: datetime | None
-    run_id: str
-    reasons: dict[str, int] = field(default_factory=dict, repr=False)
-
-    def to_record(self) -> dict:
-        rec = asdict(self)
-        rec.pop("reasons")
-        return rec
-
-    def to_json(self) -> dict:
-        rec = self.to_record()
-        return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in rec.items()}
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _write_parquet_atomic(table: pa.Table, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    pq.write_table(table, tmp)
-    tmp.replace(dest)
-
 
 def ensure_empty_partitions(paths: Paths) -> None:
-    """An empty, typed ``_empty.parquet`` per family (and for the manifest and quarantine) so
-    that dbt sources always resolve, even before the first upload."""
+    """An empty, typed ``_empty.parquet`` per family (and for the manifest, quarantine and
+    receipts) so that dbt sources always resolve, even before the first upload."""
     for family in FAMILIES.values():
         dest = paths.raw / family.name / "_empty.parquet"
         if not dest.exists() or pq.read_schema(dest) != raw_schema(family):
             _write_parquet_atomic(raw_schema(family).empty_table(), dest)
-    for base, schema in ((paths.manifest, MANIFEST_SCHEMA), (paths.quarantine, QUARANTINE_SCHEMA)):
+    for base, schema in ((paths.manifest, MANIFEST_SCHEMA), (paths.quarantine, QUARANTINE_SCHEMA),
+                         (paths.receipts, receipts.RECEIPT_SCHEMA)):
         dest = base / "_empty" / "_empty.parquet"
         if not dest.exists() or pq.read_schema(dest) != schema:
             _write_parquet_atomic(schema.empty_table(), dest)
-
-
-def _raw_table(frame: pd.DataFrame, schema: pa.Schema, lineage: dict) -> pa.Table:
-    n = len(frame)
-    cols = []
-    for f in schema:
-        if f.name in lineage:
-            cols.append(pa.array([lineage[f.name]] * n, type=f.type))
-        elif f.name in frame.columns:
-            cols.append(pa.Array.from_pandas(frame[f.name], type=f.type))
-        else:
-            cols.append(pa.nulls(n, type=f.type))
-    return pa.Table.from_arrays(cols, schema=schema)
-
-
-class _Quarantine:
-    """Streams quarantine records of one file into one Parquet file."""
-
-    def __init__(self, dest: Path, base: dict):
-        self.dest, self.base = dest, base
-        self.tmp = dest.with_name(f".{dest.name}.tmp")
-        self.writer: pq.ParquetWriter | None = None
-        self.rows = 0  # counted source rows (row_number not null)
-        self.codes: Counter = Counter()
-
-    def write(
-        self,
-        rows: pd.Series,
-        fields: Iterable,
-        codes: Iterable,
-        reasons: Iterable,
-        records: Iterable[str | None],
-    ) -> None:
-        rows = list(rows)
-        if not rows:
-            return
-        codes = list(codes)
-        n = len(rows)
-        table = pa.table(
-            {
-                "family": [self.base["family"]] * n,
-                "file_name": [self.base["file_name"]] * n,
-                "sha256": [self.base["sha256"]] * n,
-                "row_number": rows,
-                "field": list(fields),
-                "reason_code": codes,
-                "reason": list(reasons),
-                "raw_record": list(records),
-                "archive_path": [self.base["archive_path"]] * n,
-                "run_id": [self.base["run_id"]] * n,
-                "quarantined_at": [self.base["at"]] * n,
-            },
-            schema=QUARANTINE_SCHEMA,
-        )
-        if self.writer is None:
-            self.dest.parent.mkdir(parents=True, exist_ok=True)
-            self.writer = pq.ParquetWriter(self.tmp, QUARANTINE_SCHEMA)
-        self.writer.write_table(table)
-        counted = [c for r, c in zip(rows, codes, strict=True) if r is not None]
-        self.rows += len(counted)
-        for c in counted:
-            for one in str(c).split(","):
-                self.codes[one] += 1
-
-    def write_split(self, q: pd.DataFrame) -> None:
-        if q.empty:
-            return
-        values = q.drop(columns=["_source_row", "_field", "_code", "_reason"])
-        values = values[[c for c in values.columns if not str(c).startswith("_")]]
-        records = [
-            json.dumps(
-                {k: v for k, v in r.items() if v is not None and v is not pd.NA},
-                ensure_ascii=False,
-                default=str,
-            )
-            for r in values.astype(object).where(values.notna(), None).to_dict("records")
-        ]
-        self.write(q["_source_row"].astype("int64"), q["_field"], q["_code"], q["_reason"], records)
-
-    def write_all(self, frame: pd.DataFrame, code: str, reason: str, fld: str = "") -> None:
-        """Every row of ``frame`` (as read) with one file-level reason."""
-        q = frame.copy()
-        q.insert(1, "_field", fld)
-        q.insert(2, "_code", code)
-        q.insert(
-            3,
-            "_reason",
-            [f"{self.base['file_name']} row {r}: {reason}" for r in frame["_source_row"]],
-        )
-        self.write_split(q)
-
-    def close(self) -> str | None:
-        if self.writer is None:
-            return None
-        self.writer.close()
-        self.tmp.replace(self.dest)
-        return str(self.dest)
-
-
-def _batch_units(family: Family, frame: pd.DataFrame) -> set[tuple]:
-    if not family.batch or not all(c in frame.columns for c in family.batch):
-        return set()
-    cols = [coerce(family.column(c), frame[c]).astype("string") for c in family.batch]
-    units = pd.concat(cols, axis=1).dropna()
-    return set(map(tuple, units.itertuples(index=False, name=None)))
-
-
-def _batch_key(family: Family, units: set[tuple]) -> str | None:
-    if not units:
-        return None
-    text = json.dumps(sorted(units), ensure_ascii=False)
-    return hashlib.sha256(f"{family.name}|{'|'.join(family.batch)}|{text}".encode()).hexdigest()
-
-
-def _supersede(
-    family: Family, paths: Paths, digest: str, batch_key: str, at: datetime
-) -> list[str]:
-    """Mark earlier manifest rows of the same logical batch as superseded by ``digest``."""
-    earlier = []
-    for mf in sorted((paths.manifest / family.name).glob("*.parquet")):
-        if mf.stem == digest:
-            continue
-        table = pq.read_table(mf)
-        rec = table.to_pylist()[0]
-        if rec.get("batch_key") != batch_key or rec.get("superseded_by"):
-            continue
-        rec.update(superseded_by=digest, superseded_at=at)
-        full = {f.name: rec.get(f.name) for f in MANIFEST_SCHEMA}
-        if full["rows_received"] is None:
-            full["rows_received"] = rec.get("rows_read")
-        _write_parquet_atomic(pa.Table.from_pylist([full], schema=MANIFEST_SCHEMA), mf)
-        earlier.append(rec["sha256"])
-    return earlier
-
-
-def _finalize_streamed(
-    family: Family, tmp_raw: Path, dest: Path, points: bool, quarantine: _Quarantine, file_name: str
-) -> int:
-    """Duplicate keys across batches -> quarantine; points averaged per parcel and composite.
-    Returns the number of accepted source rows removed as duplicates."""
-    key = ", ".join(family.key)
-    con = duckdb.connect()
-    con.execute("set preserve_insertion_order = false")
-    con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
-    con.execute(f"set temp_directory = '{tmp_raw.parent.parent.parent / '.duckdb_tmp'}'")
-    try:
-        src = f"read_parquet('{tmp_raw}')"
-        if points:
-            good = "quality in (0, 1)"
-            con.execute(f"""
-                copy (
-                    select parcel_id, composite_date,
-                        coalesce(avg(ndvi) filter (where {good}), avg(ndvi)) as ndvi,
-                        coalesce(avg(evi) filter (where {good}), avg(evi)) as evi,
-                        case when count(*) filter (where {good}) > 0
-                             then max(quality) filter (where {good})
-                             else mode(quality) end::bigint as quality,
-                        coalesce(stddev_pop(ndvi) filter (where {good}), stddev_pop(ndvi))
-                            as ndvi_std,
-                        case when count(*) filter (where {good}) > 0
-                             then count(*) filter (where {good}) else count(*)
-                        end::bigint as pixel_count,
-                        any_value(_source_file) as _source_file,
-                        any_value(_source_sha256) as _source_sha256,
-                        min(_source_row) as _source_row,
-                        any_value(_ingested_at) as _ingested_at
-                    from {src}
-                    group by parcel_id, composite_date
-                    order by _source_row
-                ) to '{dest}' (format parquet)
-            """)
-            return 0
-        n_dup = con.execute(f"""
-            select count(*) from (select {key} from {src} group by all having count(*) > 1)
-        """).fetchone()[0]
-        if n_dup == 0:  # the common case: the batches are written as they are, in file order
-            tmp_raw.replace(dest)
-            return 0
-        dups = con.execute(f"""
-            select _source_row, {key} from (
-                select *, row_number() over (partition by {key} order by _source_row) as rn
-                from {src}) where rn > 1 order by _source_row
-        """).df()
-        if len(dups):
-            quarantine.write(
-                dups["_source_row"].astype("int64"),
-                [key] * len(dups),
-                ["duplicate_key"] * len(dups),
-                [
-                    f"{file_name} row {r}: duplicate key ({key}) already seen earlier in the file"
-                    for r in dups["_source_row"]
-                ],
-                [
-                    json.dumps(
-                        {k: str(v) for k, v in r.items() if k != "_source_row"}, ensure_ascii=False
-                    )
-                    for r in dups.to_dict("records")
-                ],
-            )
-        con.execute(f"""
-            copy (select * exclude (rn) from (
-                select *, row_number() over (partition by {key} order by _source_row) as rn
-                from {src}) where rn = 1 order by _source_row) to '{dest}' (format parquet)
-        """)
-        return len(dups)
-    finally:
-        con.close()
 
 
 def _gate_frame(family: Family, raw: Path) -> pd.DataFrame:
@@ -445,21 +120,85 @@ def ingest_file(
     remove_source: bool = True,
 ) -> ManifestRow | None:
     """Ingest one received file. Returns None when the same bytes were ingested before."""
-    ctx = ctx or Context(paths)
-    digest = sha256_of(src)
-    manifest_path = paths.manifest / family.name / f"{digest}.parquet"
-    if manifest_path.exists():
-        log.info("%s: seen before (sha256 %s), nothing to do", src.name, digest[:12])
-        if remove_source:
-            src.unlink()
-        return None
+    return ingest_upload(family, landing.Upload(src.name, [src]), paths, run_id, gate, ctx,
+                         remove_source)
 
+
+def ingest_upload(
+    family: Family,
+    upload: landing.Upload,
+    paths: Paths,
+    run_id: str,
+    gate: bool = True,
+    ctx: Context | None = None,
+    remove_source: bool = True,
+) -> ManifestRow | None:
+    """Ingest one upload (a received file). Returns None when the same bytes were ingested
+    before, when the upload was refused unread (a symbolic link: a receipt says why), or when a
+    file changed while it was copied (left in landing/ for the next run)."""
     now = datetime.now(UTC)
+    if upload.refused:
+        receiving.refuse_link(family, upload, paths, run_id, now, remove_source)
+        return None
+    staging = paths.warehouse / ".staging" / uuid.uuid4().hex
+    try:
+        try:
+            staged = receiving.stage(upload, staging)
+        except (receiving.StillBeingWritten, OSError) as exc:
+            log.warning("%s/%s: not taken this time: %s", family.name, upload.name, exc)
+            return None
+        digest = receiving.upload_digest(upload, staged)
+        duplicate = (paths.manifest / family.name / f"{digest}.parquet").exists()
+        archive_dir = paths.archive / family.name / now.strftime("%Y-%m-%d")
+        if upload.kind == "file":
+            archived = archive_dir / f"{digest[:12]}__{upload.name}"
+            member_paths = [archived]
+        else:  # a set: its files together in one folder, under their own names
+            stem = landing.shapefile_part(upload.name)[0]
+            archived = archive_dir / f"{digest[:12]}__{stem}"
+            member_paths = [archived / s.source.name for s in staged]
+        receiving.write_receipts(family, upload, staged, digest, paths, run_id, now, duplicate,
+                  [str(m.relative_to(paths.home)) for m in member_paths])
+        if duplicate:
+            log.info("%s: seen before (sha256 %s), nothing to do", upload.name, digest[:12])
+            row = None
+        else:
+            for s, dest in zip(staged, member_paths, strict=True):
+                receiving.archive(s, dest)
+            row = _ingest_staged(family, staged[0].path, digest, archived, paths, run_id, gate,
+                                 ctx or Context(paths), now, upload, staged)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if remove_source:
+        for f in [*upload.members, *upload.markers]:
+            f.unlink(missing_ok=True)
+    return row
+
+
+def _quarantine_whole(family: Family, src: Path, q: _Quarantine, status: str,
+                      error: str) -> tuple[int, bool]:
+    """Quarantine every data row of a file refused whole (:mod:`ingestion.refused`), each with
+    the file's reason. Returns (rows, whether the count is complete)."""
+    reason = error.split(": ", 1)[-1]
+    n = 0
+    try:
+        for frame in refused.data_rows(src, family):
+            q.write_all(frame, status, reason)
+            n += len(frame)
+    except Exception as exc:  # a file that cannot even be counted: say so, keep what was
+        log.warning("%s/%s: rows counted up to %d: %s", family.name, src.name, n, exc)
+        return n, False
+    return n, True
+
+
+def _ingest_staged(family: Family, src: Path, digest: str, archived: Path, paths: Paths,
+                   run_id: str, gate: bool, ctx: Context, now: datetime,
+                   upload: landing.Upload | None = None,
+                   staged: list[receiving.Staged] | None = None) -> ManifestRow:
+    """Read, check, gate and record the staged copy ``src`` (named as received; the first file
+    of a set, its other files beside it)."""
+    manifest_path = paths.manifest / family.name / f"{digest}.parquet"
     received_at = datetime.fromtimestamp(src.stat().st_mtime, UTC)
-    archive_dir = paths.archive / family.name / now.strftime("%Y-%m-%d")
-    archive_dir.mkdir(parents=True, exist_ok=True)
-    archived = archive_dir / f"{digest[:12]}__{src.name}"
-    shutil.copy2(src, archived)
     rel_archive = str(archived.relative_to(paths.home))
 
     raw_dest = paths.raw / family.name / f"{digest}.parquet"
@@ -486,8 +225,10 @@ def ingest_file(
     schema_error: SchemaError | None = None
     fast = None
     try:
+        if upload is not None and upload.incomplete:
+            raise landing.IncompleteSet(upload.incomplete)
         if family.name == "vegetation_indices":
-            fast = vegetation.fast_plan(src, ctx, paths.warehouse / ".duckdb_tmp")
+            fast = vegetation_fast.fast_plan(src, ctx, paths.warehouse / ".duckdb_tmp")
         if fast is not None:  # a clean plain CSV: most rows are checked and written by DuckDB
             reading = readers.Reading(fast.format, fast.slow_batches(ctx), streamed=True,
                                       state=fast.state)
@@ -567,16 +308,19 @@ def ingest_file(
                 tmp_raw.unlink(missing_ok=True)
             else:
                 tmp_raw.replace(raw_dest)
-        else:  # a file-level failure after some rows were read: the whole file goes to quarantine
-            for rb in pq.ParquetFile(tmp_raw).iter_batches(batch_size=100_000):
-                f = rb.to_pandas().drop(columns=["_source_file", "_source_sha256", "_ingested_at"])
-                q.write_all(
-                    f.astype({c: "string" for c in f.columns if c != "_source_row"}),
-                    status,
-                    str(error).split(": ", 1)[-1],
-                )
-            accepted_n = 0
+        else:
             tmp_raw.unlink()
+    if status not in ("loaded", "empty") and schema_error is None:
+        # refused whole (unreadable, unknown layout, unsafe archive, failed, even after some
+        # rows were read): every data row of the file is received and quarantined, with the
+        # file's reason; what was written before the failure is dropped
+        q.reset()
+        accepted_n = 0
+        received, complete = _quarantine_whole(family, src, q, status, str(error))
+        if not complete and received:
+            notes.append(f"rows after row {received} could not be counted")
+            q.write([None], [""], [status], [f"{error} (rows after the first {received} could "
+                                             "not be counted)"], [None])
     if status != "loaded" and received == 0:
         q.write([None], [""], [status], [error], [None])  # the file-level record
 
@@ -641,7 +385,7 @@ def ingest_file(
         family=family.name,
         file_name=src.name,
         sha256=digest,
-        size_bytes=archived.stat().st_size,
+        size_bytes=sum(s.size for s in staged) if staged else archived.stat().st_size,
         format=fmt,
         received_at=received_at,
         loaded_at=datetime.now(UTC),
@@ -665,13 +409,12 @@ def ingest_file(
         superseded_by=None,
         superseded_at=None,
         run_id=run_id,
+        members=", ".join(s.source.name for s in staged) if staged and len(staged) > 1 else None,
         reasons=dict(q.codes),
     )
     _write_parquet_atomic(
         pa.Table.from_pylist([row.to_record()], schema=MANIFEST_SCHEMA), manifest_path
     )
-    if remove_source:
-        src.unlink()
     level = logging.INFO if status == "loaded" else logging.WARNING
     log.log(
         level,
@@ -703,15 +446,21 @@ def ingest_paths(
     ``docs``: build the GX Data Docs pages of the gated files and the index (a caller ingesting
     several families passes False and builds them once, see
     :func:`orchestration.pipeline.ingest`)."""
+    return _ingest_uploads(family_name, landing.uploads_of(files), paths, run_id, gate,
+                           remove_source, docs)
+
+
+def _ingest_uploads(family_name: str, uploads: list[landing.Upload], paths: Paths, run_id: str,
+                    gate: bool, remove_source: bool, docs: bool) -> list[ManifestRow]:
     family = FAMILIES[family_name]
     paths.ensure()
     ensure_empty_partitions(paths)
+    receiving.clean_stale(paths)
     ctx = Context(paths)
     rows = []
-    for f in sorted(files, key=lambda p: p.name):
-        row = ingest_file(
-            family, f, paths, run_id=run_id, gate=gate, ctx=ctx, remove_source=remove_source
-        )
+    for upload in uploads:
+        row = ingest_upload(family, upload, paths, run_id=run_id, gate=gate, ctx=ctx,
+                            remove_source=remove_source)
         if row is not None:
             rows.append(row)
     if docs and any(r.gate_suite for r in rows):  # the batches' results, in the Data Docs once
@@ -724,19 +473,24 @@ def ingest_paths(
 def ingest_family(
     family_name: str, paths: Paths, run_id: str = "manual", gate: bool = True, docs: bool = True
 ) -> list[ManifestRow]:
-    """Ingest every file waiting in ``landing/<family>/`` (sorted by name); ``docs`` as in
-    :func:`ingest_paths`."""
-    landing = paths.landing_for(family_name)
-    landing.mkdir(parents=True, exist_ok=True)
-    files = [p for p in landing.iterdir() if p.is_file() and not p.name.startswith(".")]
-    return ingest_paths(family_name, files, paths, run_id=run_id, gate=gate, remove_source=True,
-                        docs=docs)
+    """Ingest what is ready in ``landing/<family>/`` (:func:`ingestion.landing.discover`: not
+    ``.part`` files, not files still being written, no symbolic links followed), sorted by name;
+    ``docs`` as in :func:`ingest_paths`."""
+    folder = paths.landing_for(family_name)
+    folder.mkdir(parents=True, exist_ok=True)
+    found = landing.discover(folder)
+    for path, why in found.waiting:
+        log.info("%s/%s: waiting: %s", family_name, path.relative_to(folder), why)
+    rows = _ingest_uploads(family_name, found.uploads, paths, run_id, gate, True, docs)
+    landing.remove_empty_dirs(folder)
+    return rows
 
 
 __all__ = [
     "ingest_family",
     "ingest_paths",
     "ingest_file",
+    "ingest_upload",
     "ManifestRow",
     "LINEAGE_COLUMNS",
     "raw_schema",

@@ -1,4 +1,5 @@
-"""Parcels (小班): GeoJSON, GeoPackage or zipped shapefile, in any CRS.
+"""Parcels (小班): GeoJSON, GeoPackage, shapefile (zipped, or a set of loose files grouped by
+:mod:`ingestion.landing`), in any CRS.
 
 Geometries are reprojected to WGS84; the area in mu is computed in the Albers equal-area
 projection of :mod:`ingestion.spatial`; attributes are mapped from Chinese or English names
@@ -7,36 +8,35 @@ projection of :mod:`ingestion.spatial`; attributes are mapped from Chinese or En
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import shapely
 
-from ingestion import headers, spatial
+from ingestion import archives, headers, spatial
 from ingestion.tabular import EmptyFile, UnknownLayout, UnreadableFile
 from sinkwatch.contracts import FAMILIES
 
 FAMILY = FAMILIES["parcels"]
 
 
-def _source(path: Path) -> tuple[str, str]:
-    suffix = path.suffix.lower()
-    if suffix == ".zip":
-        try:
-            with zipfile.ZipFile(path) as zf:
-                names = zf.namelist()
-        except zipfile.BadZipFile as exc:
-            raise UnreadableFile(f"{path.name}: not a readable zip archive: {exc}") from exc
-        shp = [n for n in names if n.lower().endswith(".shp")]
-        gpkg = [n for n in names if n.lower().endswith((".gpkg", ".geojson", ".json"))]
-        if shp:
-            return f"/vsizip/{path}/{shp[0]}", "zip/shapefile"
-        if gpkg:
-            return f"/vsizip/{path}/{gpkg[0]}", f"zip/{Path(gpkg[0]).suffix.lstrip('.')}"
-        raise UnknownLayout(f"{path.name}: zip holds no shapefile, GeoPackage or GeoJSON")
-    return str(path), {".gpkg": "gpkg", ".json": "geojson"}.get(suffix, suffix.lstrip("."))
+def _dataset(path: Path, folder: Path | None) -> tuple[Path, str]:
+    """The file GDAL opens, and the format name: ``path`` itself, or the shapefile / GeoPackage /
+    GeoJSON inside the extracted zip ``folder``."""
+    if folder is None:
+        suffix = path.suffix.lower()
+        return path, {".gpkg": "gpkg", ".json": "geojson", ".shp": "shapefile"}.get(
+            suffix, suffix.lstrip("."))
+    files = archives.members(folder)
+    shp = [f for f in files if f.suffix.lower() == ".shp"]
+    other = [f for f in files if f.suffix.lower() in (".gpkg", ".geojson", ".json")]
+    if shp:
+        return shp[0], "zip/shapefile"
+    if other:
+        return other[0], f"zip/{other[0].suffix.lower().lstrip('.')}"
+    names = ", ".join(str(f.relative_to(folder)) for f in files) or "nothing"
+    raise UnknownLayout(f"{path.name}: zip holds no shapefile, GeoPackage or GeoJSON ({names})")
 
 
 def _text(v: object) -> str:
@@ -65,17 +65,65 @@ def _as_text(col: pd.Series) -> list[str]:
     return [v if type(v) is str else _text(v) for v in values]
 
 
-def read(path: Path) -> tuple[pd.DataFrame, str, list[str]]:
-    import pyogrio
+def _polygonal(g):
+    """The polygons of a geometry (``make_valid`` may add lines or points), or None."""
+    parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else shapely.union_all(parts)
 
+
+def _check_validity(geoms: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, int]:
+    """Repair the invalid polygons whose repair keeps their area (an ESRI-style ring touching
+    itself, say: same area once valid); flag the others (a bowtie: any repair changes what the
+    polygon covers) with an ``_issue`` on ``geometry_wkt``. ``geoms`` is updated in place."""
+    issues = np.full(len(geoms), "", dtype=object)
+    idx = np.flatnonzero(ok)
+    bad = idx[~shapely.is_valid(geoms[idx].astype(object))] if len(idx) else idx
+    if not len(bad):
+        return issues, 0
+    reasons = shapely.is_valid_reason(geoms[bad].astype(object))
+    fixed = [_polygonal(shapely.make_valid(g)) for g in geoms[bad]]
+    repaired = 0
+    for i, g, why in zip(bad, fixed, reasons, strict=True):
+        before = abs(shapely.area(geoms[i]))
+        if g is not None and not g.is_empty and abs(g.area - before) <= 1e-6 * max(g.area, 1e-12):
+            geoms[i] = g
+            repaired += 1
+        else:
+            issues[i] = (
+                f"geometry_wkt|invalid_geometry|the polygon is not valid ({why}); not repaired, "
+                "because any repair changes the area it covers: fix it in the GIS "
+                "(e.g. QGIS Fix geometries, ArcGIS Repair Geometry) and upload again"
+            )
+    return issues, repaired
+
+
+def read(path: Path) -> tuple[pd.DataFrame, str, list[str]]:
     if path.stat().st_size == 0:
         raise EmptyFile(f"{path.name}: the file is empty (0 bytes)")
-    src, fmt = _source(path)
+    if path.suffix.lower() == ".zip":
+        with archives.extracted(path) as folder:
+            src, fmt = _dataset(path, folder)
+            gdf = _read_gdf(src, path.name, fmt)
+    else:
+        src, fmt = _dataset(path, None)
+        gdf = _read_gdf(src, path.name, fmt)
+    return _frame(gdf, path.name, fmt)
+
+
+def _read_gdf(src: Path, name: str, fmt: str):
+    import pyogrio
+
     try:
         # through Arrow: GDAL hands over whole columns (~2x faster at city scale)
-        gdf = pyogrio.read_dataframe(src, use_arrow=True)
+        return pyogrio.read_dataframe(src, use_arrow=True)
     except Exception as exc:  # GDAL raises several classes
-        raise UnreadableFile(f"{path.name}: cannot read as {fmt}: {exc}") from exc
+        raise UnreadableFile(f"{name}: cannot read as {fmt}: {exc}") from exc
+
+
+def _frame(gdf, name: str, fmt: str) -> tuple[pd.DataFrame, str, list[str]]:
+    path = Path(name)
     notes = []
     if gdf.crs is None:
         b = gdf.total_bounds
@@ -108,10 +156,13 @@ def read(path: Path) -> tuple[pd.DataFrame, str, list[str]]:
     ok[ok] = ~shapely.is_empty(geoms[ok].astype(object))
     kinds = shapely.get_type_id(np.where(ok, geoms, None))
     ok &= np.isin(kinds, (3, 6))  # Polygon, MultiPolygon
+    issues, repaired = _check_validity(geoms, ok)
+    if repaired:
+        notes.append(f"{repaired} polygon(s) not valid in the OGC sense (e.g. a ring touching "
+                     "itself) repaired without changing their area")
+    if any(issues):
+        frame["_issue"] = list(issues)
     poly = geoms[ok]
-    invalid = ~shapely.is_valid(poly)
-    if invalid.any():
-        poly[invalid] = [g.buffer(0) for g in poly[invalid]]
     centroid = shapely.centroid(poly)
     area = np.full(len(geoms), "", dtype=object)
     lon, lat, wkt = area.copy(), area.copy(), area.copy()

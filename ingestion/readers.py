@@ -15,19 +15,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingestion import firms, headers, parcels, vegetation
+from ingestion import firms, headers, parcels, vegetation, weather
 from ingestion.tabular import (
     EmptyFile,
     MissingReference,
+    Sheet,
     UnknownLayout,
     UnreadableFile,
+    excel_sheets,
     read_delimited,
-    read_excel,
+    sheet_frame,
 )
 from sinkwatch.contracts import FAMILIES, Family
 
 #: Data sheet name of the upload templates (``ingestion.templates``); a workbook with a sheet of
-#: this name or of the family's name is read from that sheet, otherwise from the first sheet.
+#: this name or of the family's name is read from that sheet, otherwise every sheet is tried
+#: (:func:`read_workbook`).
 TEMPLATE_SHEET = "数据 data"
 
 __all__ = ["Reading", "read", "EmptyFile", "MissingReference", "UnknownLayout", "UnreadableFile"]
@@ -54,10 +57,87 @@ def _header_rows(family: Family):
     return count
 
 
+@dataclass
+class _SheetFit:
+    sheet: Sheet
+    header: int  # 0-based row of the header
+    mapped: int  # contract columns its header names
+    required: int  # of which required
+    data_rows: int
+    columns: list[str]
+
+
+def _fit(family: Family, sheet: Sheet) -> _SheetFit | None:
+    """How well a sheet fits the contract: the header is the first of its first five non-empty
+    rows that names a contract column (a title row above the header is common)."""
+    filled = [i for i, r in enumerate(sheet.rows) if any(str(c).strip() for c in r)]
+    if not filled:
+        return None
+    header = filled[0]
+    for i in filled[:5]:
+        if headers.resolve(family, [c for c in sheet.rows[i] if c])[0]:
+            header = i
+            break
+    cols = [c for c in sheet.rows[header] if c]
+    mapped = {m.column for m in headers.resolve(family, cols)[0]}
+    required = {c.name for c in family.columns if c.required and not c.computed}
+    n_headers = _header_rows(family)(sheet.rows[header:])
+    data = [i for i in filled if i >= header + n_headers]
+    return _SheetFit(sheet, header, len(mapped), len(mapped & required), len(data), cols)
+
+
+def _describe(fit: _SheetFit | None, sheet: Sheet) -> str:
+    if fit is None:
+        return f"{sheet.title!r} (empty)"
+    first = ", ".join(c[:30] for c in fit.columns[:6]) + (", ..." if len(fit.columns) > 6 else "")
+    what = "no contract column" if not fit.mapped else f"{fit.mapped} contract column(s)"
+    return f"{sheet.title!r} ({what}; row {fit.header + 1}: {first})"
+
+
+def read_workbook(family: Family, path: Path) -> tuple[pd.DataFrame, list[str]]:
+    """The sheet of a workbook that fits the contract: the template's data sheet or a sheet named
+    after the family if there is one, otherwise every sheet is tried and the one whose header
+    names the most (required) contract columns is read. Refused, listing the sheets, when none
+    names a contract column or when several fit with data rows (their rows would otherwise be
+    lost: one sheet per file, or name the data sheet)."""
+    sheets = excel_sheets(path)
+    fits = [(_fit(family, s), s) for s in sheets]
+    wanted = {family.name.lower(), TEMPLATE_SHEET.lower()}
+    named = [(f, s) for f, s in fits if s.title.strip().lower() in wanted and f and f.mapped]
+    matching = named or [(f, s) for f, s in fits if f and f.mapped]
+    listing = "; ".join(_describe(f, s) for f, s in fits)
+    if not matching:
+        if all(f is None for f, _ in fits):
+            raise EmptyFile(f"{path.name}: every sheet is empty ({listing})")
+        raise UnknownLayout(
+            f"{path.name}: no sheet matches the {family.name} contract; sheets: {listing}"
+        )
+    best = max(matching, key=lambda fs: (fs[0].data_rows > 0, fs[0].required, fs[0].mapped,
+                                         fs[0].data_rows))[0]
+    half = max(1, (sum(c.required and not c.computed for c in family.columns) + 1) // 2)
+    rivals = [f for f, _ in matching
+              if f is not best and f.data_rows and f.required >= half and not named]
+    if rivals and best.data_rows:
+        titles = ", ".join(repr(f.sheet.title) for f in [best, *rivals])
+        raise UnknownLayout(
+            f"{path.name}: several sheets match the {family.name} contract ({titles}); upload "
+            f"one sheet per file, or name the sheet to read {TEMPLATE_SHEET!r}"
+        )
+    n_headers = _header_rows(family)(best.sheet.rows[best.header:])
+    frame = sheet_frame(best.sheet, best.header, n_headers, path.name)
+    notes = []
+    if len(sheets) > 1:
+        others = ", ".join(repr(s.title) for f, s in fits if f is not best)
+        notes.append(f"read sheet {best.sheet.title!r} (not: {others})")
+    if best.header:
+        notes.append(f"header in row {best.header + 1} of sheet {best.sheet.title!r}")
+    return frame, notes
+
+
 def read_survey(family: Family, path: Path) -> Reading:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        frame = read_excel(path, (family.name, TEMPLATE_SHEET), _header_rows(family))
+        frame, sheet_notes = read_workbook(family, path)
         fmt = f"xlsx/sheet:{frame.attrs.get('sheet')}"
     elif suffix in (".csv", ".tsv", ".txt"):
         frame = read_delimited(path, _header_rows(family))
@@ -70,6 +150,8 @@ def read_survey(family: Family, path: Path) -> Reading:
             f"(accepted: {', '.join(family.formats)})"
         )
     renamed, unknown, notes = headers.apply(family, frame)
+    if suffix in (".xlsx", ".xlsm"):
+        notes = sheet_notes + notes
     if not [c for c in renamed.columns if not c.startswith("_")]:
         raise UnknownLayout(
             f"{path.name}: no column matches the {family.name} contract "
@@ -88,13 +170,15 @@ def read(family_name: str, path: Path, ctx) -> Reading:
     if family_name == "parcels":
         if suffix not in family.formats:
             raise UnreadableFile(
-                f"{path.name}: parcels are read from GeoJSON, GeoPackage or a zipped shapefile"
+                f"{path.name}: parcels are read from GeoJSON, GeoPackage or a shapefile (zipped, "
+                "or its .shp, .shx, .dbf, .prj together)"
             )
         frame, fmt, notes = parcels.read(path)
         return Reading(fmt, iter([frame]), notes)
     if family_name == "fire_hotspots":
         if suffix not in family.formats:
-            raise UnreadableFile(f"{path.name}: FIRMS hotspots are read from CSV, JSON or zip")
+            raise UnreadableFile(
+                f"{path.name}: FIRMS hotspots are read from CSV, JSON, zip or a shapefile")
         frame, fmt = firms.read(path)
         county, parcel = ctx.locate(frame["longitude"], frame["latitude"])
         frame["county_code"] = pd.Series(county, index=frame.index).fillna("").astype("string")
@@ -118,4 +202,9 @@ def read(family_name: str, path: Path, ctx) -> Reading:
             )
         fmt, batches, state = vegetation.open_batches(path, ctx)
         return Reading(fmt, batches, state.notes, streamed=True, state=state)
+    if family_name == "weather_daily":
+        if suffix not in family.formats:
+            raise UnreadableFile(f"{path.name}: weather is read from CSV (GSOD, CMA) or .xlsx")
+        frame, fmt, notes, unknown = weather.read(path)
+        return Reading(fmt, iter([frame]), notes, unknown)
     return read_survey(family, path)

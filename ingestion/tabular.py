@@ -9,9 +9,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from ingestion.limits import Limits
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 
@@ -34,13 +37,54 @@ class UnknownLayout(UnreadableFile):
     status = "unknown_layout"
 
 
+def utf16_encoding(data: bytes) -> str | None:
+    """"utf-16" (with a byte-order mark), "utf-16-le"/"utf-16-be" (NUL in every other byte of
+    the first 4 KB, as Excel's "Unicode text" export), or None."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    sample = data[:4096]
+    half = len(sample) // 2
+    if half < 2 or b"\x00" not in sample:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= 0.3 * half and even == 0:
+        return "utf-16-le"
+    if even >= 0.3 * half and odd == 0:
+        return "utf-16-be"
+    return None
+
+
 def decode(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text") or GB18030/GBK text."""
+    utf16 = utf16_encoding(data)
+    if utf16:
+        try:
+            return data.decode(utf16)
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(f"{name}: looks like UTF-16 text but does not decode: {exc}") \
+                from exc
+    if b"\x00" in data[:65536]:
+        raise UnreadableFile(f"{name}: binary data (NUL bytes), not a text table")
     for enc in ENCODINGS:
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
             continue
     raise UnreadableFile(f"{name}: not UTF-8 or GB18030/GBK text")
+
+
+def check_line_lengths(data: bytes, name: str, limit: int | None = None) -> None:
+    """Refuse text with a line longer than ``SINKWATCH_MAX_LINE_BYTES`` (a 50 MB single line is
+    not a table: the CSV parser would hold it whole, or make millions of columns of it)."""
+    limit = limit or Limits.from_env().max_line_bytes
+    lines = data.split(b"\n")
+    if max(map(len, lines)) <= limit:
+        return
+    number, long = next((i, len(x)) for i, x in enumerate(lines, 1) if len(x) > limit)
+    raise UnreadableFile(
+        f"{name}: line {number} is {long:,} bytes long (limit {limit:,}, "
+        "SINKWATCH_MAX_LINE_BYTES): not a table of rows"
+    )
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -91,7 +135,10 @@ def read_delimited(path: Path, header_rows_fn=None) -> pd.DataFrame:
     data = path.read_bytes()
     if not data.strip():
         raise EmptyFile(f"{path.name}: the file is empty ({len(data)} bytes)")
+    check_line_lengths(data, path.name)
     text = decode(data, path.name)
+    if not text.strip("\ufeff \t\r\n"):
+        raise EmptyFile(f"{path.name}: the file is empty ({len(data)} bytes of blanks)")
     first = text.lstrip("\ufeff").split("\n", 1)[0]
     try:
         table = list(csv.reader(io.StringIO(text), delimiter=sniff_delimiter(first)))
@@ -117,9 +164,15 @@ def _cell_text(v: object) -> str:
     return str(v).strip()
 
 
-def read_excel(path: Path, sheet_names: tuple[str, ...] = (), header_rows_fn=None) -> pd.DataFrame:
-    """First worksheet, or the first sheet whose name is in ``sheet_names`` (the family name or
-    the template's data sheet), values as text (dates as ISO, whole numbers without ``.0``)."""
+@dataclass
+class Sheet:
+    title: str
+    rows: list[list[str]]  # every row of the sheet, as text; rows[i] is row i + 1 in Excel
+
+
+def excel_sheets(path: Path) -> list[Sheet]:
+    """Every worksheet of a workbook, values as text (dates as ISO, whole numbers without
+    ``.0``); trailing empty rows dropped."""
     from openpyxl import load_workbook
 
     try:
@@ -127,19 +180,28 @@ def read_excel(path: Path, sheet_names: tuple[str, ...] = (), header_rows_fn=Non
     except Exception as exc:  # openpyxl raises many types for a broken workbook
         raise UnreadableFile(f"{path.name}: not a readable .xlsx workbook: {exc}") from exc
     try:
-        wanted = {s.lower() for s in sheet_names}
-        named = [ws for ws in wb.worksheets if ws.title.lower() in wanted]
-        ws = named[0] if named else wb.worksheets[0]
-        table = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        sheets = []
+        for ws in wb.worksheets:
+            try:
+                rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            except Exception as exc:  # a damaged sheet inside a readable package
+                raise UnreadableFile(
+                    f"{path.name}: sheet {ws.title!r} cannot be read: {exc}") from exc
+            while rows and not any(rows[-1]):
+                rows.pop()
+            sheets.append(Sheet(ws.title, rows))
     finally:
         wb.close()
-    while table and not any(table[0]):
-        table.pop(0)
-    if not table:
-        raise EmptyFile(f"{path.name}: sheet {ws.title!r} is empty")
-    header_rows = header_rows_fn(table) if header_rows_fn else 1
-    frame = _frame(table[0], _data_rows(table, header_rows), path.name)
-    frame.attrs["sheet"] = ws.title
+    return sheets
+
+
+def sheet_frame(sheet: Sheet, header: int, header_rows: int, name: str) -> pd.DataFrame:
+    """The rows of ``sheet`` under the header row ``header`` (0-based; ``header_rows`` rows of
+    headers), ``_source_row`` the row number in Excel."""
+    rows = [(i + 1, r) for i, r in enumerate(sheet.rows)
+            if i >= header + header_rows and any(str(c).strip() for c in r)]
+    frame = _frame(sheet.rows[header], rows, name)
+    frame.attrs["sheet"] = sheet.title
     return frame
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ingestion.readers import TEMPLATE_SHEET
 from sinkwatch.contracts import ALIASES, FAMILIES, VALUE_ALIASES, Column
+from sinkwatch.spreadsheet import neutralise
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 SURVEY_FAMILIES = (
@@ -67,6 +68,11 @@ def _allowed(col: Column) -> str:
     return "; ".join(parts)
 
 
+def _cells(values) -> list:
+    """A row as written: text that a spreadsheet would run as a formula is neutralised."""
+    return [neutralise(v) for v in values]
+
+
 def write_template(family: str, dest_dir: Path = TEMPLATE_DIR) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -75,8 +81,8 @@ def write_template(family: str, dest_dir: Path = TEMPLATE_DIR) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = TEMPLATE_SHEET
-    ws.append([chinese_header(family, c) for c in _uploaded(fam)])
-    ws.append([c.name for c in _uploaded(fam)])
+    ws.append(_cells(chinese_header(family, c) for c in _uploaded(fam)))
+    ws.append(_cells(c.name for c in _uploaded(fam)))
     bold, grey = Font(bold=True), PatternFill("solid", fgColor="DDDDDD")
     for row in ws.iter_rows(min_row=1, max_row=2):
         for cell in row:
@@ -88,7 +94,7 @@ def write_template(family: str, dest_dir: Path = TEMPLATE_DIR) -> Path:
     ws.freeze_panes = "A3"
     info = wb.create_sheet(FIELD_SHEET)
     info.append(
-        [
+        _cells([
             "中文表头 Chinese header",
             "英文表头 English header",
             "类型 type",
@@ -97,14 +103,14 @@ def write_template(family: str, dest_dir: Path = TEMPLATE_DIR) -> Path:
             "取值 allowed values / range",
             "说明 description",
             "其他可识别表头 other accepted headers",
-        ]
+        ])
     )
     for cell in info[1]:
         cell.font = bold
     for c in _uploaded(fam):
         others = ALIASES.get(family, {}).get(c.name, ())[1:]
         info.append(
-            [
+            _cells([
                 chinese_header(family, c),
                 c.name,
                 c.dtype,
@@ -113,21 +119,21 @@ def write_template(family: str, dest_dir: Path = TEMPLATE_DIR) -> Path:
                 _allowed(c),
                 c.description,
                 ", ".join(others),
-            ]
+            ])
         )
     info.append([])
     info.append(
-        [
+        _cells([
             "单位换算 units: a header may name another unit, e.g. 胸径(英寸) / dbh_in, "
             "树高(英尺) / height_ft, 面积(公顷) / area_ha, 面积(平方米); values are converted "
             "to the unit above."
-        ]
+        ])
     )
     info.append(
-        [
+        _cells([
             f"{fam.description}. Natural key: {', '.join(fam.key)}. Fill the sheet "
             f"'{TEMPLATE_SHEET}' from row 3; keep both header rows."
-        ]
+        ])
     )
     dest_dir.mkdir(parents=True, exist_ok=True)
     dest = dest_dir / f"{family}.xlsx"

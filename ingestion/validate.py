@@ -174,7 +174,8 @@ def split_rows(
         given = frame["_issue"].fillna("").astype(str)
         for i, text in given[given != ""].items():
             fld, code, msg = (text.split("|", 2) + ["", ""])[:3]
-            issues.setdefault(i, []).append((fld, code, f"{code}: {msg}"))
+            where = f"field {fld}: " if fld else ""
+            issues.setdefault(i, []).append((fld, code, f"{where}{code}: {msg}"))
             flagged.update((i, f) for f in fld.split(","))
 
     typed = {}

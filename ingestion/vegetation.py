@@ -3,15 +3,23 @@ in bounded memory.
 
 Layouts, detected from the header:
 
-* ``appeears``: NASA AppEEARS point samples (``Latitude, Longitude, Date``, ``*_NDVI``, and the
-  decoded ``*_VI_Quality_*`` or ``*_pixel_reliability`` columns);
+* ``appeears``: NASA AppEEARS point samples, read by the export's documented column grammar, not
+  by a fixed header: ``Latitude, Longitude, Date`` (``Category``/``ID`` only when the request had
+  them), ``MODIS_Tile``, and per requested layer ``<PRODUCT>_<VERSION>_<layer>`` (e.g.
+  ``MOD13Q1_006__250m_16_days_NDVI``, ``MOD13A1_061__500m_16_days_EVI``), its quality layer and
+  the decoded bit fields ``<quality layer>_<field>`` (``_MODLAND``, ``_Possible_snow/ice``, each
+  with a ``_Description``), see :func:`appeears_layers`. Any product and version with an NDVI
+  layer is read; an export without one (EVI only) is refused as ``schema_error``, every row
+  quarantined: NDVI is required by the contract and by the marts (peak-season NDVI, the grassland
+  NDVI->AGB fits and cover);
 * ``ornl``: ORNL DAAC MODIS subsets / MODISTools long format (one row per band, pixel and date:
   ``band, value, scale, calendar_date, pixel``, ``xllcorner/yllcorner/cellsize/nrows/ncols``),
   pivoted with DuckDB;
 * ``gee``: Google Earth Engine table exports (``system:index``, ``.geo``);
 * ``plain``: ``parcel_id, date, ndvi, evi, quality`` (CSV or Parquet), or the same with
   ``latitude/longitude`` instead of ``parcel_id``;
-* ``.tif``: a GeoTIFF raster, reduced to zonal statistics per parcel (mean, std, valid pixels).
+* ``.tif``: a GeoTIFF raster, reduced to zonal statistics per parcel (mean, std, valid pixels)
+  in :mod:`ingestion.vegetation_raster`.
 
 Point rows (AppEEARS, ORNL pixels, GEE points) are assigned to parcels by point-in-polygon
 against the raw parcels layer; a point in no parcel is quarantined with ``outside_parcels``.
@@ -23,6 +31,9 @@ fill value -3000 is quarantined as ``fill_value``. Quality is MODIS pixel reliab
 0 good, 1 marginal, 2 snow/ice, 3 cloudy), read from a reliability/SummaryQA column or derived
 from the decoded VI Quality bits (MODLAND 00 -> 0, 01 -> 1 or 2 with the snow/ice bit, 10 -> 3,
 11 -> -1).
+
+A clean plain CSV is checked in DuckDB first (:mod:`ingestion.vegetation_fast`, called by the
+loader); this module reads the rows that the fast path leaves to it, and every other file.
 """
 
 from __future__ import annotations
@@ -31,7 +42,6 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +49,15 @@ import pandas as pd
 import pyarrow as pa
 
 from ingestion import headers
-from ingestion.tabular import EmptyFile, UnknownLayout, UnreadableFile, decode, sniff_delimiter
+from ingestion.limits import Limits
+from ingestion.tabular import (
+    EmptyFile,
+    UnknownLayout,
+    UnreadableFile,
+    decode,
+    sniff_delimiter,
+    utf16_encoding,
+)
 from sinkwatch.contracts import FAMILIES
 
 FAMILY = FAMILIES["vegetation_indices"]
@@ -59,13 +77,103 @@ class State:
 
 
 def _header(path: Path) -> tuple[list[str], str]:
+    limit = Limits.from_env().max_line_bytes
     with path.open("rb") as fh:
-        head = fh.read(1 << 16)
+        head = fh.read(limit + 1)
     if not head.strip():
         raise EmptyFile(f"{path.name}: the file is empty ({path.stat().st_size} bytes)")
+    if utf16_encoding(head):
+        raise UnreadableFile(
+            f"{path.name}: UTF-16 text (Excel's \"Unicode text\"); vegetation-index files are "
+            "read as UTF-8: save as \"CSV UTF-8\" and upload again"
+        )
+    if b"\n" not in head and len(head) > limit:
+        raise UnreadableFile(
+            f"{path.name}: line 1 is longer than {limit:,} bytes (SINKWATCH_MAX_LINE_BYTES): "
+            "not a table with a header row"
+        )
     text = decode(head.split(b"\n", 1)[0], path.name).lstrip("\ufeff").rstrip("\r")
     delim = sniff_delimiter(text)
     return [h.strip().strip('"') for h in text.split(delim)], delim
+
+
+#: ``<PRODUCT>_<VERSION>_<layer>``: an AppEEARS result column (MOD13Q1_061__250m_16_days_NDVI)
+_APPEEARS_COLUMN = re.compile(
+    r"^(?P<product>[A-Za-z][A-Za-z0-9]*)_(?P<version>\d{3})_(?P<layer>.+)$"
+)
+#: AppEEARS columns that are the pixel's position, not a layer
+_POSITION = re.compile(r"^(line_y|sample_x)_", re.IGNORECASE)
+
+
+class NoNdviLayer(UnreadableFile):
+    """An export of a product or layer set without NDVI (e.g. MOD13A1 EVI only)."""
+
+    status = "schema_error"
+
+
+@dataclass(frozen=True)
+class AppeearsLayers:
+    """The columns of one AppEEARS point export, found by the column grammar."""
+
+    product: str  # MOD13A1.061
+    layers: tuple[str, ...]  # the data and quality layers as named in the export
+    ndvi: str | None = None
+    evi: str | None = None
+    reliability: str | None = None  # pixel_reliability / SummaryQA
+    vi_quality: str | None = None  # the VI_Quality integer
+    modland: str | None = None  # its decoded MODLAND bits
+    snow: str | None = None  # its decoded possible snow/ice bit
+
+
+def _first(columns: list[str], layer_of: dict[str, str], *ends: str) -> str | None:
+    hits = [c for c in columns if layer_of[c].endswith(ends)]
+    return hits[0] if hits else None
+
+
+def appeears_layers(cols: list[str]) -> AppeearsLayers | None:
+    """The AppEEARS layers of a header (``Latitude, Longitude, Date`` and at least one
+    ``<PRODUCT>_<VERSION>_<layer>`` column), or None when it is not an AppEEARS point export.
+    A decoded quality field is ``<quality layer>_<field>``, its text ``..._Description``."""
+    low = {c.lower() for c in cols}
+    if not {"latitude", "longitude", "date"} <= low:
+        return None
+    products: dict[str, list[tuple[str, str]]] = {}
+    for c in cols:
+        m = _APPEEARS_COLUMN.match(c)
+        if m and not _POSITION.match(m["layer"]):
+            products.setdefault(f"{m['product']}.{m['version']}", []).append((c, m["layer"]))
+    if not products:
+        return None
+    found = []
+    for product, columns in products.items():
+        layer_of = {c: layer.lower() for c, layer in columns}
+        qa = [c for c, layer in layer_of.items()
+              if layer.endswith(("vi_quality", "pixel_reliability", "summaryqa"))]
+        # a decoded field extends a quality layer's name; the rest are the layers themselves
+        base = [c for c in layer_of
+                if not any(layer_of[c].startswith(layer_of[q] + "_") for q in qa)
+                and not layer_of[c].endswith(("_description", "_bitmask"))]
+
+        vi_quality = _first(base, layer_of, "vi_quality")
+        decoded = [c for c in layer_of if vi_quality and c.startswith(vi_quality + "_")]
+        found.append(AppeearsLayers(
+            product=product,
+            layers=tuple(c.split("_", 2)[2] for c in base),
+            ndvi=_first(base, layer_of, "ndvi"),
+            evi=_first(base, layer_of, "_evi") or _first(
+                [c for c in base if layer_of[c] == "evi"], layer_of, "evi"),
+            reliability=_first(base, layer_of, "pixel_reliability", "summaryqa"),
+            vi_quality=vi_quality,
+            modland=_first(decoded, layer_of, "_modland"),
+            snow=_first(decoded, layer_of, "_possible_snow/ice"),
+        ))
+    with_vi = [f for f in found if f.ndvi or f.evi]
+    if len(with_vi) > 1:
+        raise UnknownLayout(
+            "an AppEEARS export has one product per file; this one has vegetation indices of "
+            f"{', '.join(f.product for f in with_vi)}"
+        )
+    return (with_vi or found)[0]
 
 
 def layout_of(cols: list[str]) -> str:
@@ -74,7 +182,7 @@ def layout_of(cols: list[str]) -> str:
         return "ornl"
     if "system:index" in low or ".geo" in low:
         return "gee"
-    if {"latitude", "longitude", "date"} <= low and any(c.endswith("_ndvi") for c in low):
+    if appeears_layers(cols) is not None:
         return "appeears"
     mapped, _ = headers.resolve(FAMILY, cols)
     names = {m.column for m in mapped}
@@ -131,20 +239,24 @@ def _quality_from_vi_quality(modland: pd.Series, snow: pd.Series, raw: pd.Series
     return q.map(lambda v: "" if pd.isna(v) else str(int(v))).astype("string")
 
 
-def _appeears(frame: pd.DataFrame) -> pd.DataFrame:
+def _appeears(frame: pd.DataFrame, layers: AppeearsLayers) -> pd.DataFrame:
+    def col(name: str | None) -> pd.Series:
+        if name is None:
+            return pd.Series("", index=frame.index, dtype="string")
+        return frame[name].astype("string").fillna("").str.strip()
+
     out = pd.DataFrame({"_source_row": frame["_source_row"]})
     out["parcel_id"] = ""
-    out["_point"] = (_col(frame, "category") + ":" + _col(frame, "id")).str.strip(":")
     out["_lon"], out["_lat"] = _col(frame, "longitude"), _col(frame, "latitude")
+    # the request's point name; a single-coordinate request has no Category/ID: the coordinates
+    point = (_col(frame, "category") + ":" + _col(frame, "id")).str.strip(":")
+    out["_point"] = point.mask(point == "", out["_lat"] + "," + out["_lon"])
     out["composite_date"] = _col(frame, "date")
-    out["ndvi"] = _suffix_col(frame, "_ndvi")
-    out["evi"] = _suffix_col(frame, "_evi")
-    reliability = _suffix_col(frame, "_pixel_reliability", "_summaryqa")
-    derived = _quality_from_vi_quality(
-        _suffix_col(frame, "_vi_quality_modland"),
-        _suffix_col(frame, "_possible_snow/ice"),
-        _suffix_col(frame, "_vi_quality"),
-    )
+    out["ndvi"] = col(layers.ndvi)
+    out["evi"] = col(layers.evi)
+    reliability = col(layers.reliability)
+    derived = _quality_from_vi_quality(col(layers.modland), col(layers.snow),
+                                       col(layers.vi_quality))
     out["quality"] = reliability.where(reliability != "", derived)
     return out
 
@@ -202,7 +314,7 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-NORMALISE = {"appeears": _appeears, "gee": _gee, "plain": _plain}
+NORMALISE = {"gee": _gee, "plain": _plain}
 
 
 # --- steps common to all layouts --------------------------------------------------------------
@@ -298,16 +410,27 @@ def _finish(batch: pd.DataFrame, ctx, state: State) -> pd.DataFrame:
 def _csv_batches(path: Path, cols: list[str], delim: str) -> Iterator[pd.DataFrame]:
     import pyarrow.csv as pacsv
 
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=BATCH_BYTES),
-        parse_options=pacsv.ParseOptions(delimiter=delim),
-        convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in cols}, strings_can_be_null=False
-        ),
-    )
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=BATCH_BYTES),
+            parse_options=pacsv.ParseOptions(delimiter=delim),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in cols}, strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise UnreadableFile(f"{path.name}: cannot parse as delimited text: {exc}") from exc
     first = 2
-    for rb in reader:
+    while True:
+        try:
+            rb = reader.read_next_batch()
+        except StopIteration:
+            return
+        except pa.ArrowInvalid as exc:
+            raise UnreadableFile(
+                f"{path.name}: cannot parse as delimited text after row {first - 1}: {exc}"
+            ) from exc
         frame = rb.to_pandas()
         frame.columns = [str(c).strip() for c in frame.columns]
         frame.insert(0, "_source_row", np.arange(first, first + len(frame), dtype="int64"))
@@ -418,150 +541,11 @@ def _ornl_batches(path: Path, delim: str, state: State) -> Iterator[pd.DataFrame
         con.close()
 
 
-# --- GeoTIFF zonal statistics ------------------------------------------------------------------
-
-_DOY = re.compile(r"A(\d{4})(\d{3})")
-_YMD = re.compile(r"(\d{4})[-_.]?(\d{2})[-_.]?(\d{2})")
-
-
-def _raster_date(path: Path, tags: dict) -> str | None:
-    for k in ("composite_date", "COMPOSITE_DATE", "date", "DATE", "TIFFTAG_DATETIME"):
-        if tags.get(k):
-            m = _YMD.search(str(tags[k]))
-            if m:
-                return f"{m[1]}-{m[2]}-{m[3]}"
-    m = _DOY.search(path.name)
-    if m:
-        return (date(int(m[1]), 1, 1) + timedelta(days=int(m[2]) - 1)).isoformat()
-    m = _YMD.search(path.name)
-    if m:
-        try:
-            return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
-        except ValueError:
-            return None
-    return None
-
-
-def zonal(path: Path, ctx) -> tuple[pd.DataFrame, list[str]]:
-    """One record per parcel that overlaps the raster: mean, std and count of valid pixels."""
-    import geopandas as gpd
-    import rasterio
-    from rasterio.features import rasterize
-
-    from ingestion.tabular import MissingReference
-
-    ids, geoms = ctx.parcels
-    if not ids:
-        raise MissingReference(
-            f"{path.name}: zonal statistics need the parcels layer, and no "
-            "parcels have been ingested yet"
-        )
+def _layout(cols: list[str], path: Path) -> str:
     try:
-        ds = rasterio.open(path)
-    except rasterio.errors.RasterioIOError as exc:
-        raise UnreadableFile(f"{path.name}: not a readable GeoTIFF: {exc}") from exc
-    notes = []
-    with ds:
-        when = _raster_date(path, ds.tags())
-        if when is None:
-            raise UnknownLayout(
-                f"{path.name}: cannot tell the composite date (no date tag and no "
-                "AYYYYDDD or YYYY-MM-DD in the file name)"
-            )
-        if ds.crs is None:
-            raise UnknownLayout(f"{path.name}: the raster has no coordinate reference system")
-        desc = [(d or "").lower() for d in ds.descriptions]
-
-        def band(*keys: str) -> int | None:
-            for i, d in enumerate(desc, start=1):
-                if any(k in d for k in keys) and not (keys == ("evi",) and "ndvi" in d):
-                    return i
-            return None
-
-        b_ndvi = band("ndvi") or (1 if not band("evi") else None)
-        b_evi = band("evi")
-        b_rel = band("reliability", "summaryqa", "summary_qa")
-        if b_ndvi is None:
-            raise UnknownLayout(f"{path.name}: no NDVI band (band descriptions: {desc})")
-        series = gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(ds.crs)
-        left, bottom, right, top = ds.bounds
-        hits = series.cx[left:right, bottom:top]
-        shapes = [(g, i + 1) for i, g in zip(hits.index, hits.values, strict=True)]
-        zone = (
-            rasterize(
-                shapes,
-                out_shape=(ds.height, ds.width),
-                transform=ds.transform,
-                fill=0,
-                dtype="int32",
-            )
-            if shapes
-            else np.zeros((ds.height, ds.width), "int32")
-        )
-        nodata = ds.nodata
-
-        def read(b: int) -> tuple[np.ndarray, np.ndarray]:
-            arr = ds.read(b).astype("float64")
-            bad = np.isnan(arr) | (arr == FILL)
-            if nodata is not None:
-                bad |= arr == nodata
-            return arr, bad
-
-        ndvi, bad = read(b_ndvi)
-        integer = np.issubdtype(np.dtype(ds.dtypes[b_ndvi - 1]), np.integer) or (
-            np.nanmax(np.abs(np.where(bad, np.nan, ndvi))) > 1.0 if (~bad).any() else False
-        )
-        factor = SCALE if integer else 1.0
-        if integer:
-            notes.append("unscaled MODIS integers detected: NDVI/EVI x 0.0001 applied")
-        rel = ds.read(b_rel).astype("int64") if b_rel else None
-        valid = ~bad & (zone > 0)
-        if rel is not None:
-            valid &= np.isin(rel, (0, 1))
-        evi = read(b_evi)[0] if b_evi else None
-    n = len(ids) + 1
-    z = zone[valid]
-    cnt = np.bincount(z, minlength=n)
-    v = ndvi[valid] * factor
-    s1 = np.bincount(z, weights=v, minlength=n)
-    s2 = np.bincount(z, weights=v * v, minlength=n)
-    e1 = np.bincount(z, weights=evi[valid] * factor, minlength=n) if evi is not None else None
-    marginal = (
-        np.bincount(z, weights=(rel[valid] == 1).astype(float), minlength=n)
-        if rel is not None
-        else None
-    )
-    in_zone = np.bincount(zone.ravel(), minlength=n)
-    rows = []
-    for k, i in enumerate(hits.index):
-        zi = i + 1
-        c = int(cnt[zi])
-        rec = {
-            "_source_row": k + 1,
-            "parcel_id": ids[i],
-            "composite_date": when,
-            "pixel_count": str(c),
-        }
-        if c:
-            mean = s1[zi] / c
-            rec["ndvi"] = f"{mean:.6f}"
-            rec["ndvi_std"] = f"{np.sqrt(max(s2[zi] / c - mean * mean, 0.0)):.6f}"
-            rec["evi"] = f"{e1[zi] / c:.6f}" if e1 is not None else ""
-            rec["quality"] = "1" if marginal is not None and marginal[zi] > 0 else "0"
-            rec["_issue"] = ""
-        else:
-            rec.update(ndvi="", ndvi_std="", evi="", quality="-1")
-            why = (
-                "no pixel centre inside the parcel"
-                if in_zone[zi] == 0
-                else "every pixel in the parcel is fill, snow/ice or cloud"
-            )
-            rec["_issue"] = f"ndvi|no_valid_pixels|{why}"
-        rows.append(rec)
-    frame = pd.DataFrame(rows, columns=["_source_row", "_issue", *FAMILY.column_names]).fillna("")
-    frame["_source_row"] = frame["_source_row"].astype("int64")
-    notes.append(f"zonal statistics over {len(hits)} parcels, composite {when}")
-    return frame, notes
+        return layout_of(cols)
+    except UnknownLayout as exc:
+        raise UnknownLayout(f"{path.name}: {exc}") from exc
 
 
 def open_batches(path: Path, ctx) -> tuple[str, Iterator[pd.DataFrame], State]:
@@ -569,6 +553,8 @@ def open_batches(path: Path, ctx) -> tuple[str, Iterator[pd.DataFrame], State]:
     state = State()
     suffix = path.suffix.lower()
     if suffix in (".tif", ".tiff"):
+        from ingestion.vegetation_raster import zonal  # here: vegetation_raster imports this module
+
         frame, notes = zonal(path, ctx)
         state.notes += notes
         return "geotiff/zonal", iter([frame]), state
@@ -579,12 +565,12 @@ def open_batches(path: Path, ctx) -> tuple[str, Iterator[pd.DataFrame], State]:
             cols = pq.ParquetFile(path).schema_arrow.names
         except (pa.ArrowInvalid, OSError) as exc:
             raise UnreadableFile(f"{path.name}: not a readable Parquet file: {exc}") from exc
-        layout = layout_of(cols)
+        layout = _layout(cols, path)
         source = _parquet_batches(path)
         fmt = f"parquet/{layout}"
     else:
         cols, delim = _header(path)
-        layout = layout_of(cols)
+        layout = _layout(cols, path)
         fmt = f"csv/{layout}"
         source = (
             _ornl_batches(path, delim, state)
@@ -593,204 +579,17 @@ def open_batches(path: Path, ctx) -> tuple[str, Iterator[pd.DataFrame], State]:
         )
     if layout == "ornl":
         return fmt, (_finish(b, ctx, state) for b in source), state
+    if layout == "appeears":
+        layers = appeears_layers(cols)
+        if layers.ndvi is None:
+            raise NoNdviLayer(
+                f"{path.name}: AppEEARS export of {layers.product} without an NDVI layer "
+                f"(layers: {', '.join(layers.layers)}); the vegetation_indices contract requires "
+                "NDVI (EVI alone is not accepted): request the product's NDVI layer too"
+            )
+        fmt = f"{fmt}/{layers.product}"
+        state.notes.append(f"AppEEARS {layers.product}: NDVI from {layers.ndvi}"
+                           + (f", EVI from {layers.evi}" if layers.evi else ", no EVI layer"))
+        return fmt, (_finish(_appeears(b, layers), ctx, state) for b in source), state
     return fmt, (_finish(NORMALISE[layout](b), ctx, state) for b in source), state
 
-
-# --- fast path: a clean plain CSV checked in DuckDB --------------------------------------------
-
-#: A plain decimal with at most 6 decimals (rounding to 6 decimals leaves it as parsed).
-_DECIMAL = r"-?[0-9]+(\.[0-9]{1,6})?"
-FAST_COLUMNS = ("parcel_id", "composite_date", "ndvi", "evi", "quality", "ndvi_std", "pixel_count")
-
-
-@dataclass
-class FastPlan:
-    """A plain ``parcel_id, date, ndvi, evi, quality`` CSV split in DuckDB into the rows that pass
-    every check of the contract as written (accepted without a round trip through pandas), and
-    the rest, which go through the ordinary reader and row checks (:func:`split_rows`) and so get
-    exactly the usual verdicts and reasons. A row is fast only when it is unambiguous: ISO date,
-    plain decimals within range, an allowed quality, a known parcel, and a (parcel, date) key no
-    other row of the file spells the same way; duplicates that only normalising reveals are
-    resolved after the fact, as for any streamed file (``loader._finalize_streamed``)."""
-
-    con: object
-    columns: dict[str, str]  # contract name -> the file's header
-    n_fast: int
-    n_slow: int
-    state: State
-    format: str = "csv/plain"
-
-    def slow_batches(self, ctx) -> Iterator[pd.DataFrame]:
-        cols = ", ".join(f'coalesce("{h}", \'\') as "{h}"' for h in self.columns.values())
-        reader = self.con.sql(
-            f"select _source_row, {cols} from src semi join slow using (_source_row) "
-            "order by _source_row").to_arrow_reader(200_000)
-        for rb in reader:
-            frame = rb.to_pandas()
-            frame["_source_row"] = frame["_source_row"].astype("int64")
-            yield _finish(_plain(frame), ctx, self.state)
-
-    def accepted(self, schema: pa.Schema, lineage: dict) -> Iterator[pa.Table]:
-        c = self.columns
-
-        def val(name: str, cast: str) -> str:
-            return f'try_cast(nullif(trim("{c[name]}"), \'\') as {cast})' if name in c else \
-                f"null::{cast}"
-
-        rel = self.con.sql(f"""
-            select {val('parcel_id', 'varchar')} as parcel_id,
-                {val('composite_date', 'date')} as composite_date,
-                {val('ndvi', 'double')} as ndvi, {val('evi', 'double')} as evi,
-                {val('quality', 'bigint')} as quality, {val('ndvi_std', 'double')} as ndvi_std,
-                {val('pixel_count', 'bigint')} as pixel_count, _source_row
-            from src anti join slow using (_source_row)
-            order by _source_row
-        """)
-        for rb in rel.to_arrow_reader(500_000):
-            n = rb.num_rows
-            cols = {}
-            for f in schema:
-                if f.name in rb.schema.names:
-                    cols[f.name] = rb.column(f.name).cast(f.type)
-                elif f.name in lineage:
-                    cols[f.name] = pa.array([lineage[f.name]] * n, type=f.type)
-                else:
-                    cols[f.name] = pa.nulls(n, type=f.type)
-            yield pa.Table.from_pydict(cols, schema=schema)
-
-    def copy_accepted(self, dest: Path, schema: pa.Schema, lineage: dict) -> int:
-        """Write the accepted rows straight to ``dest`` (Parquet, the raw layer's ``schema``, in
-        file order: src is scanned in insertion order, which DuckDB keeps with
-        preserve_insertion_order) with DuckDB's parallel writer: the same rows and values as
-        :meth:`accepted`, without the trip through Python. Only for a plan without slow rows
-        (these are written by the loader, batch by batch, before the fast ones)."""
-        if self.n_slow:
-            raise ValueError("copy_accepted: the plan has rows for the ordinary reader")
-        c = self.columns
-        duck = {pa.string(): "varchar", pa.int64(): "bigint", pa.float64(): "double",
-                pa.date32(): "date", pa.bool_(): "boolean",
-                pa.timestamp("us", tz="UTC"): "timestamptz"}
-        select = []
-        for f in schema:
-            cast = duck[f.type]
-            if f.name in c:
-                expr = f'try_cast(nullif(trim("{c[f.name]}"), \'\') as {cast})'
-            elif f.name == "_source_row":
-                expr = "_source_row::bigint"
-            elif f.name in lineage:
-                v = lineage[f.name]
-                v = v.isoformat() if hasattr(v, "isoformat") else str(v)
-                expr = "?::" + cast
-                select.append((expr, f.name, v))
-                continue
-            else:
-                expr = f"null::{cast}"
-            select.append((expr, f.name, None))
-        params = [v for _, _, v in select if v is not None]
-        cols = ", ".join(f'{e} as "{n}"' for e, n, _ in select)
-        self.con.execute("set timezone = 'UTC'")
-        self.con.execute(
-            f"copy (select {cols} from src) to '{dest}' "
-            "(format parquet, compression snappy, row_group_size 122880)", params)
-        return self.n_fast
-
-    def close(self) -> None:
-        self.con.close()
-
-
-def fast_plan(path: Path, ctx, temp_dir: Path | None = None) -> FastPlan | None:
-    """A :class:`FastPlan` for a plain CSV with a parcel_id column and only contract columns,
-    or None (any other layout, an unscaled or unreadable file: the ordinary reader decides)."""
-    import duckdb
-
-    if path.suffix.lower() not in (".csv", ".txt") or path.stat().st_size == 0:
-        return None
-    try:
-        cols, delim = _header(path)
-        if layout_of(cols) != "plain":
-            return None
-    except (UnreadableFile, UnknownLayout, EmptyFile):
-        return None
-    mapped, unknown = headers.resolve(FAMILY, cols)
-    columns = {m.column: m.source for m in mapped}
-    if (unknown or any(m.factor != 1.0 for m in mapped)
-            or not {"parcel_id", "composite_date", "ndvi", "quality"} <= set(columns)
-            or not set(columns) <= set(FAST_COLUMNS) or len(set(cols)) != len(cols)):
-        return None
-    con = duckdb.connect()
-
-    def run(query: str, params: list | None = None) -> list:
-        return con.execute(query, params or []).fetchall()  # DuckDB 2.0: fetch every result
-
-    try:
-        run("set preserve_insertion_order = true")
-        run("set memory_limit = '1GB'")
-        if temp_dir is not None:
-            temp_dir.mkdir(parents=True, exist_ok=True)
-            run(f"set temp_directory = '{temp_dir}'")
-        run(
-            "create temp table src as select row_number() over () + 1 as _source_row, * "
-            "from read_csv(?, header = true, all_varchar = true, delim = ?, quote = '\"', "
-            "escape = '\"', auto_detect = false, columns = "
-            + "{" + ", ".join(f"'{h}': 'varchar'" for h in cols) + "})",
-            [str(path), delim],
-        )
-        n_ndvi, n_evi = (f'try_cast("{columns[k]}" as double)' if k in columns else "null"
-                         for k in ("ndvi", "evi"))
-        biggest = run(
-            f"select greatest(max(abs({n_ndvi})) filter (where {n_ndvi} <> {FILL}), "
-            f"max(abs({n_evi})) filter (where {n_evi} <> {FILL})) from src")[0][0]
-        if biggest is not None and biggest > 1.0:
-            con.close()
-            return None  # unscaled MODIS integers: the ordinary reader scales them
-
-        def txt(name: str) -> str:
-            return f"coalesce(\"{columns[name]}\", '')" if name in columns else "''"
-
-        def number(name: str, lo: float, hi: float, pattern: str = _DECIMAL,
-                   optional: bool = True) -> str:
-            t = txt(name)
-            ok = (f"(regexp_full_match({t}, '{pattern}') and "
-                  f"try_cast({t} as double) between {lo} and {hi})")
-            return f"({t} = '' or {ok})" if optional else ok
-
-        parcel = "true"
-        if ctx.parcel_ids is not None:
-            con.register("known_parcels", pa.table({"parcel_id": pa.array(ctx.parcel_ids)}))
-            parcel = f"{txt('parcel_id')} in (select parcel_id from known_parcels)"
-        today = ctx.refs.today.isoformat()
-        iso = "'[0-9]{4}-[0-9]{2}-[0-9]{2}'"
-        run(f"""
-            create temp table slow as
-            with checked as materialized (
-                select _source_row, {txt('parcel_id')} as k_parcel,
-                    {txt('composite_date')} as k_date,
-                    coalesce(
-                        regexp_full_match({txt('parcel_id')}, '\\S(.*\\S)?')
-                        and {parcel}
-                        and regexp_full_match({txt('composite_date')}, {iso})
-                        and try_cast({txt('composite_date')} as date) <= date '{today}'
-                        and {number('ndvi', -0.2, 1.0, optional=False)}
-                        and {number('evi', -0.2, 1.0)}
-                        and regexp_full_match({txt('quality')}, '-?[0-9]+')
-                        and try_cast({txt('quality')} as bigint) in (-1, 0, 1, 2, 3)
-                        and {number('ndvi_std', 0, 1.2)}
-                        and {number('pixel_count', 0, 100_000_000, pattern='[0-9]+')},
-                        false) as clean
-                from src
-            )
-            select _source_row from checked where not clean
-            union
-            select _source_row from checked semi join (
-                select k_parcel, k_date from checked group by all having count(*) > 1
-            ) using (k_parcel, k_date)
-        """)
-        n_all = run("select count(*) from src")[0][0]
-        n_slow = run("select count(*) from slow")[0][0]
-    except duckdb.Error as exc:
-        con.close()
-        import logging
-
-        logging.getLogger(__name__).info("%s: no DuckDB fast path (%s)", path.name, exc)
-        return None  # malformed for DuckDB's reader: the ordinary reader reports it
-    return FastPlan(con, columns, n_all - n_slow, n_slow, State())

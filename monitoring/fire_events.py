@@ -114,7 +114,7 @@ SNAPSHOTS = {"fire_events": EVENT_SCHEMA, "fire_detections": DETECTION_SCHEMA,
 
 
 def snapshot_dir(p: Paths) -> Path:
-    return p.warehouse / "monitoring"
+    return p.monitoring
 
 
 _DETECTIONS_SQL = """

@@ -73,8 +73,8 @@ alert_changes = sa.Table(
     sa.Column("change", sa.String(20), nullable=False),
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("severity", sa.String(20), nullable=False),
-    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("by", sa.String(100), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("changed_by", sa.String(100), nullable=False),
     sa.Column("note", sa.Text, nullable=False, server_default=""),
     sa.Column("delivered_at", sa.DateTime(timezone=True)),
     sa.CheckConstraint(
@@ -230,10 +230,11 @@ def _record(found: list[Alert], by: str, url: str | None, now: dt.datetime
 def _change(con: sa.Connection, alert_id: str, change: str, state: str, severity: str,
             at: dt.datetime, by: str, note: str) -> dict[str, Any]:
     res = con.execute(alert_changes.insert().values(
-        alert_id=alert_id, change=change, state=state, severity=severity, at=at, by=by,
-        note=note))
+        alert_id=alert_id, change=change, state=state, severity=severity, changed_at=at,
+        changed_by=by, note=note))
     return {"change_id": res.inserted_primary_key[0], "alert_id": alert_id, "change": change,
-            "state": state, "severity": severity, "at": at, "by": by, "note": note}
+            "state": state, "severity": severity, "changed_at": at, "changed_by": by,
+            "note": note}
 
 
 def set_state(alert_id: str, state: str, by: str, note: str = "",
@@ -270,7 +271,7 @@ def deliver(url: str | None = None, limit: int = 500) -> int:
         level = "error" if p.severity in ("high", "critical") else "warning"
         notify(f"[{p.change}] {p.title}", p.message, level=level, alert_id=p.alert_id,
                alert_type=p.alert_type, change=p.change, change_id=p.change_id,
-               severity=p.severity, state=p.state, by=p.by)
+               severity=p.severity, state=p.state, by=p.changed_by)
         with transaction(url) as con:
             con.execute(alert_changes.update().where(alert_changes.c.change_id == p.change_id)
                         .values(delivered_at=_now()))

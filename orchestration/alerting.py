@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 #: family -> the evaluators ("module:function") to run after it was ingested.
 EVALUATORS: dict[str, tuple[str, ...]] = {
     "fire_hotspots": ("monitoring.fire_events:evaluate",),
+    "pest_reports": ("monitoring.pests:evaluate",),
+    "vegetation_indices": ("monitoring.vegetation:evaluate",),
+    "weather_daily": ("monitoring.fire_alerts:evaluate",),
 }
 
 
@@ -46,4 +49,32 @@ def run(families: list[str], run_id: str = "manual", p: Paths | None = None) -> 
             figures[spec] = {"alerts": len(found), "changes": len(changes),
                              "seconds": round(time.perf_counter() - t0, 3)}
             log.info("%s: %d alert(s), %d state change(s)", spec, len(found), len(changes))
-    return {"evaluators": figures, "delivered": store.deliver()}
+    delivered = store.deliver()
+    page = refresh_page(p, run_id)
+    return {"evaluators": figures, "delivered": delivered, "page": str(page) if page else None}
+
+
+def refresh_page(p: Paths, run_id: str):
+    """The alerts page (警情) of the published site, rendered again from the alert store and the
+    newest fire-danger ratings; the other pages wait for the nightly run."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from dashboards.build import refresh_alerts_page
+    from monitoring import fire_danger
+
+    with store.engine().connect() as con:
+        frames = {"fct_alerts": pd.read_sql(sa.select(store.alerts), con)}
+    ratings = fire_danger.output_path(p, fire_danger.AREA_TABLE)
+    if ratings.exists():
+        frames["fct_fire_danger_daily"] = pd.read_parquet(ratings)
+    return refresh_alerts_page(p.site, frames, run_id)
+
+
+def set_state(alert_id: str, state: str, by: str, note: str = "") -> dict:
+    """A duty officer acknowledges or closes an alert (CLI, or the ``alert_state`` DAG): the
+    change is recorded and delivered at once, and the alerts page shows it."""
+    change = store.set_state(alert_id, state, by=by, note=note)
+    store.deliver()
+    refresh_page(paths(), f"alert_state {alert_id}")
+    return change

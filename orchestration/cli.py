@@ -107,6 +107,14 @@ def _ingest_paths(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fire_danger(args: argparse.Namespace) -> int:
+    from orchestration import fire
+
+    out = fire.rate(args.run_id)
+    print(json.dumps(out, ensure_ascii=False, default=str, indent=1))
+    return 0
+
+
 def _cmd_ingest(args: argparse.Namespace) -> int:
     from orchestration import pipeline
     from sinkwatch.contracts import DAG_FAMILIES, FAMILIES
@@ -201,6 +209,28 @@ def _cmd_airflow(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def _cmd_ensure_admin(args: argparse.Namespace) -> int:
+    """Create or update the Airflow admin (FAB auth manager) from AIRFLOW_ADMIN_USER and
+    AIRFLOW_ADMIN_PASSWORD; the password is read from the environment only, never argv."""
+    from orchestration.users import FAB_AUTH_MANAGER, ensure_admin
+    from sinkwatch.airflow_env import airflow_env
+
+    os.environ.update(airflow_env())  # before Airflow is imported: it reads its config once
+    if os.environ["AIRFLOW__CORE__AUTH_MANAGER"] != FAB_AUTH_MANAGER:
+        print(f"ensure-admin manages FAB users: set AIRFLOW__CORE__AUTH_MANAGER="
+              f"{FAB_AUTH_MANAGER} (production); the embedded Airflow uses the simple auth "
+              "manager", file=sys.stderr)
+        return 2
+    user = os.environ.get("AIRFLOW_ADMIN_USER") or "admin"
+    password = os.environ.get("AIRFLOW_ADMIN_PASSWORD", "")
+    if not password:
+        print("AIRFLOW_ADMIN_PASSWORD is empty: set it in .env", file=sys.stderr)
+        return 2
+    done = ensure_admin(user, password, os.environ.get("AIRFLOW_ADMIN_EMAIL") or None)
+    print(f"Airflow admin {user!r} {done} (role Admin)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sinkwatch", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -224,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--json", action="store_true",
                     help="print this call's manifest rows as one JSON array")
     sp.add_argument("--dag", choices=("ingest_surveys", "ingest_remote_sensing",
-                                      "ingest_disturbances"))
+                                      "ingest_disturbances", "ingest_weather"))
     sp.add_argument("--all", action="store_true")
     sp.add_argument("--no-gate", action="store_true", help="skip the Great Expectations batch gate")
     sp.add_argument("--run-id", default="manual")
@@ -244,9 +274,27 @@ def main(argv: list[str] | None = None) -> int:
                             help="rebuild every incremental model from the whole raw layer")
         sp.set_defaults(func=func)
 
+    sp = sub.add_parser("fire-danger", help="rate fire danger from the raw weather layer and "
+                        "print the alert records (what the ingest_weather DAG does)")
+    sp.add_argument("--run-id", default="manual")
+    sp.set_defaults(func=_cmd_fire_danger)
+
+    from orchestration import alerts_cli
+
+    alerts_cli.add_parser(sub)
+
+    sub.add_parser(
+        "ensure-admin", help="create or update the Airflow admin from AIRFLOW_ADMIN_USER and "
+        "AIRFLOW_ADMIN_PASSWORD (production, FAB auth manager)").set_defaults(
+        func=_cmd_ensure_admin)
+
     sp = sub.add_parser("airflow", help="run the airflow CLI with the embedded settings")
     sp.add_argument("airflow_args", nargs=argparse.REMAINDER)
     sp.set_defaults(func=_cmd_airflow)
+
+    from ledger.cli import add_parser as add_ledger_parser  # the carbon-offset ledger (#15)
+    from sinkwatch.alerts import notify
+    add_ledger_parser(sub, notify=notify)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

@@ -28,6 +28,7 @@ DEFAULT_ARGS = {
 RAW_ASSETS = {name: Asset(name=f"sinkwatch-raw-{name}", uri=f"sinkwatch://raw/{name}")
               for name in FAMILIES}
 MARTS_ASSET = Asset(name="sinkwatch-marts", uri="sinkwatch://warehouse/marts")
+FIRE_DANGER_ASSET = Asset(name="sinkwatch-fire-danger", uri="sinkwatch://monitoring/fire_danger")
 
 
 def ingest_task(family: str):

@@ -142,12 +142,15 @@ def _family_sources() -> dict[str, str]:
 
 def build_inputs(p: Paths) -> dict[str, str]:
     """What a build reads, as fingerprints: per raw family, sha256 over its manifest rows (every
-    received file with its status and what superseded it), and the dbt code (``__code__``)."""
+    received file with its status and what superseded it), per monitoring snapshot the sha256 of
+    its file, and the dbt code (``__code__``)."""
     import hashlib
 
     import duckdb
 
     out = {"__code__": _code_fingerprint()}
+    for snapshot in sorted(p.monitoring.glob("*.parquet")):  # alert store, events: by content
+        out[snapshot.stem] = hashlib.sha256(snapshot.read_bytes()).hexdigest()
     files = sorted(str(f) for f in p.manifest.glob("*/*.parquet"))
     if files:
         con = duckdb.connect()
@@ -209,6 +212,13 @@ def _record_inputs(db: Path, inputs: dict[str, str]) -> None:
         con.close()
 
 
+def export_monitoring(p: Paths) -> list[Path]:
+    """Snapshot the alert store for the build (the marts read Parquet, never the live store)."""
+    from monitoring import store
+
+    return store.export_parquet(p.monitoring)
+
+
 def build(run_id: str, full_refresh: bool = False, p: Paths | None = None,
           unit_tests: bool | None = None) -> Path:
     """``dbt build`` (seeds, models, tests) into a run-specific DuckDB file.
@@ -227,12 +237,14 @@ def build(run_id: str, full_refresh: bool = False, p: Paths | None = None,
     ``False`` forces them in or out."""
     p = (p or paths()).ensure()
     from ingestion.loader import ensure_empty_partitions
+    from monitoring.fire_danger import ensure_empty_outputs
+    from monitoring.fire_events import ensure_snapshots
 
     with runlog.stage(run_id, "dbt_build", p) as rec:
         ensure_empty_partitions(p)
-        from monitoring.exports import export_for_marts
-
-        export_for_marts(p)  # the alert store and the fire-event snapshots, for the marts
+        export_monitoring(p)
+        ensure_empty_outputs(p)
+        ensure_snapshots(p)  # the fire-event snapshots, typed and empty before any evaluation
         db = build_path(run_id, p)
         # dbt writes into one fixed file, renamed to the run's name when it is done: the profile
         # (and the run id, an env var) stay the same from run to run, so dbt's partial parsing
@@ -441,6 +453,10 @@ def run_all(run_id: str | None = None, p: Paths | None = None, full_refresh: boo
     p = p or paths()
     run_id = run_id or datetime.now(UTC).strftime("cli_%Y%m%dT%H%M%S")
     ingest(INGEST_ORDER, run_id=run_id, p=p)  # one call: one Data Docs rebuild
+    from orchestration import alerting, fire
+
+    fire.rate(run_id, p)  # as the weather DAG does after its ingest
+    alerting.run(list(alerting.EVALUATORS), run_id=run_id, p=p)  # as the ingest DAGs do
     build(run_id, full_refresh=full_refresh, p=p)
     gate(run_id, p=p)
     publish(run_id, p=p)

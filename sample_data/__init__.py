@@ -49,6 +49,7 @@ from sample_data.surveys import (
     _write_parcels,
     _write_wetland_surveys,
 )
+from sample_data.weather import write_weather
 
 
 def generate(landing: Path, scale: str = "demo", seed: int = 20211008,
@@ -85,4 +86,5 @@ def generate(landing: Path, scale: str = "demo", seed: int = 20211008,
         "fire_hotspots": _write_fire_hotspots(land, spec, events, rng(7), d["fire_hotspots"]),
         "fire_reports": _write_fire_reports(land, events, rng(8), d["fire_reports"]),
         "pest_reports": _write_pest_reports(land, spec, rng(9), d["pest_reports"]),
+        "weather_daily": write_weather(d["weather_daily"], seed),
     }

@@ -407,8 +407,44 @@ def _write_pest_reports(land: Landscape, spec: ScaleSpec, rng: np.random.Generat
                             p.area_mu * float(rng.uniform(0.2, 0.9)), sev, None, None))
         reports.sort(key=lambda r: (r[0], r[2], r[1].parcel_id))
         rows = [[f"PR-{yr}-{k + 1:04d}", p.county, p.parcel_id, when.isoformat(), pest, host,
-                 _f(area, 1), sev, _opt(dead), _opt(rate, lambda v: _f(v, 1))]
+                 _f(area, 1), sev, _opt(dead), _opt(rate, lambda v: _f(v, 1)),
+                 *_pine_wilt_point(p, pest, yr)]
                 for k, (when, p, pest, host, area, sev, dead, rate) in enumerate(reports)]
+        if yr == YEARS[-1]:  # the autumn survey finds an infected tree among the pine stands
+            rows.append(_pine_wilt_detection(pines, yr))
+            rows.sort(key=lambda r: r[3])  # by date; the earlier rows keep their ids
         paths.append(_write_csv(out / f"pest_reports_{yr}.csv",
                                 FAMILIES["pest_reports"].column_names, rows))
     return paths
+
+
+def _pine_wilt_point(p: Parcel, pest: str, yr: int) -> list[str]:
+    """lon, lat of a pine wilt report (the infected tree); other reports carry no point. Drawn
+    from a stream of its own, so the other rows are those of the contract without a point."""
+    if pest != "pine_wilt_nematode":
+        return ["", ""]
+    (lon, lat), = _random_points(p.geom, p.wgs, 1, np.random.default_rng([9, 9000 + yr]),
+                                 inset_m=200.0)
+    return [_f(lon, 6), _f(lat, 6)]
+
+
+def _pine_wilt_detection(pines: list[Parcel], yr: int) -> list[str]:
+    """A pine wilt detection 150 m inside the pine parcel with the most pine neighbours, next
+    to its border with one of them: the 500 m clear-cut zone reaches into the neighbours (the
+    epidemic point of monitoring/pests.py)."""
+    tree = shapely.STRtree([p.geom for p in pines])
+    best: tuple[int, str, Parcel, list[Parcel]] | None = None
+    for p in pines:
+        near = [pines[k] for k in tree.query(p.geom.buffer(1.0), predicate="intersects")
+                if pines[k] is not p]
+        if near and (best is None or (-len(near), p.parcel_id) < (best[0], best[1])):
+            best = (-len(near), p.parcel_id, p, sorted(near, key=lambda q: q.parcel_id))
+    assert best is not None, "no pine parcel has a pine neighbour"
+    _, _, p, near = best
+    border = p.geom.boundary.intersection(near[0].geom.buffer(1.0))
+    mid = border.interpolate(0.5, normalized=True)
+    pt = shapely.ops.nearest_points(p.geom.buffer(-150.0), mid)[0]
+    lon, lat = _xy_to_lonlat(pt.x, pt.y)
+    return [f"PR-{yr}-9001", p.county, p.parcel_id, date(yr, 10, 15).isoformat(),
+            "pine_wilt_nematode", p.dominant_species or "", "1.2", "light", "3", "",
+            _f(lon, 6), _f(lat, 6)]

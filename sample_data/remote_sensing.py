@@ -63,6 +63,30 @@ def vi_composites(params: np.ndarray, north: np.ndarray, yr: int, doy: np.ndarra
     return ndvi, evi, quality
 
 
+#: Fraction of its usual NDVI that the collapsing grassland parcel keeps in the latest year, by
+#: composite day of year (a summer drought on overgrazed steppe; the rest of the year as usual).
+COLLAPSE = {145: 0.85, 161: 0.62, 177: 0.48, 193: 0.42, 209: 0.40, 225: 0.45, 241: 0.55,
+            257: 0.68, 273: 0.80}
+
+
+def _collapsing_grassland(veg: list[Parcel]) -> int | None:
+    """The grassland parcel whose NDVI collapses in the latest year (monitoring/vegetation.py's
+    ndvi_anomaly): the first typical-steppe parcel of Darhan Muminggan (达茂旗)."""
+    return next((i for i, p in enumerate(veg) if p.land_class == "grassland"
+                 and p.grassland_type == "typical_steppe" and p.county == "150223"), None)
+
+
+def _collapse(ndvi: np.ndarray, evi: np.ndarray, quality: np.ndarray, i: int,
+              doy: np.ndarray) -> None:
+    """Scale row ``i`` by :data:`COLLAPSE` in place, as good-quality composites (no draws from
+    the generator: every other value stays as it was)."""
+    for j, d in enumerate(doy):
+        if int(d) in COLLAPSE:
+            ndvi[i, j] = np.round(ndvi[i, j] * COLLAPSE[int(d)], 4) + 0.0
+            evi[i, j] = np.round(evi[i, j] * COLLAPSE[int(d)], 4) + 0.0
+            quality[i, j] = 0
+
+
 def _write_vegetation_indices(land: Landscape, spec: ScaleSpec, rng: np.random.Generator,
                               out: Path) -> list[Path]:
     veg = land.select(lambda p: p.land_class in ("forest", "grassland", "wetland"))
@@ -71,9 +95,12 @@ def _write_vegetation_indices(land: Landscape, spec: ScaleSpec, rng: np.random.G
     doy = np.arange(1, 354, 16)
     n, m = len(veg), len(doy)
     ids = [p.parcel_id for p in veg]
+    collapsing = _collapsing_grassland(veg)
     paths = []
     for yr in spec.ndvi_years:
         ndvi, evi, quality = vi_composites(params, north, yr, doy, rng)
+        if yr == spec.ndvi_years[-1] and collapsing is not None:
+            _collapse(ndvi, evi, quality, collapsing, doy)
         dates = [(date(yr, 1, 1) + timedelta(days=int(d) - 1)).isoformat() for d in doy]
         rows = [(ids[i], dates[j], f"{ndvi[i, j]:.4f}", f"{evi[i, j]:.4f}", str(quality[i, j]))
                 for i in range(n) for j in range(m)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -172,6 +173,13 @@ def _height(species: str, dbh: np.ndarray, site: float, resid: np.ndarray) -> np
     return np.clip(h, 4.0, 20.0)
 
 
+def _tally_date(plot_id: str, year: int) -> str:
+    """The day a plot is tallied in a cycle: July to September (the field season), fixed per plot
+    and cycle by a hash of the plot id, so it draws nothing from the generator's random stream."""
+    offset = zlib.crc32(f"{plot_id}|{year}".encode()) % 92  # 1 Jul + 0..91 days
+    return (date(year, 7, 1) + timedelta(days=offset)).isoformat()
+
+
 def _select_plot_parcels(land: Landscape, spec: ScaleSpec, rng: np.random.Generator
                          ) -> list[Parcel]:
     """≈1 plot per tree-forest parcel, capped; ≥2 plots per county × forest type stratum."""
@@ -222,29 +230,32 @@ def _write_forest_plots(land: Landscape, spec: ScaleSpec, rng: np.random.Generat
                         for s, d, r in zip(sp, dbh, resid, strict=True)])
         fate = rng.random(n)
         growth = np.array([rng.uniform(*SPECIES_GROWTH[s][2:]) for s in sp])
+        day21, day25 = _tally_date(plot_id, 2021), _tally_date(plot_id, 2025)
         for t in range(n):
             tree_id = f"{plot_id}-T{t + 1:03d}"
             d1, hgt1 = round(float(dbh[t]), 1), round(float(h21[t]), 1)
             base = [plot_id, p.parcel_id]
             tail = [_f(area, 1), _f(lon, 6), _f(lat, 6), tree_id, sp[t]]
             v1 = _stem_volume(sp[t], d1, hgt1)
-            rows[2021].append([*base, "2021", *tail, _f(d1, 1), _f(hgt1, 1), "alive", v1])
+            rows[2021].append([*base, "2021", *tail, _f(d1, 1), _f(hgt1, 1), "alive", v1, day21])
             if fate[t] < 0.03:
-                rows[2025].append([*base, "2025", *tail, _f(d1, 1), _f(hgt1, 1), "dead", v1])
+                rows[2025].append([*base, "2025", *tail, _f(d1, 1), _f(hgt1, 1), "dead", v1,
+                                   day25])
             elif fate[t] < 0.04:
-                rows[2025].append([*base, "2025", *tail, _f(d1, 1), _f(hgt1, 1), "cut", v1])
+                rows[2025].append([*base, "2025", *tail, _f(d1, 1), _f(hgt1, 1), "cut", v1,
+                                   day25])
             else:
                 d2 = d1 + 4 * float(np.clip(growth[t] * rng.normal(1.0, 0.15), 0.2, 0.8))
                 h2 = max(float(_height(sp[t], np.array([d2]), site, resid[t:t + 1])[0]), hgt1)
                 rows[2025].append([*base, "2025", *tail, _f(d2, 1), _f(h2, 1), "alive",
-                                   _stem_volume(sp[t], round(d2, 1), round(h2, 1))])
+                                   _stem_volume(sp[t], round(d2, 1), round(h2, 1)), day25])
         for t in range(n, n + int(rng.poisson(1.2))):  # ingrowth: crossed 5 cm since 2021
             s = names[int(rng.choice(len(names), p=probs / probs.sum()))]
             d2 = rng.uniform(5.0, 6.5)
             h2 = _height(s, np.array([d2]), site, rng.normal(1.0, 0.07, 1))[0]
             rows[2025].append([plot_id, p.parcel_id, "2025", _f(area, 1), _f(lon, 6), _f(lat, 6),
                                f"{plot_id}-T{t + 1:03d}", s, _f(d2, 1), _f(h2, 1), "alive",
-                               _stem_volume(s, round(float(d2), 1), round(float(h2), 1))])
+                               _stem_volume(s, round(float(d2), 1), round(float(h2), 1)), day25])
     header = FAMILIES["forest_plots"].column_names
     return [_write_csv(out / f"forest_plots_{y}.csv", header, rows[y]) for y in (2021, 2025)]
 

@@ -13,6 +13,7 @@ differences listed).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import re
 import sys
@@ -21,8 +22,11 @@ from pathlib import Path
 import duckdb
 
 TIMESTAMP = re.compile(
-    rb"\d{4}-\d{2}-\d{2}[ T_]\d{2}[:_]\d{2}[:_]\d{2}(?:[._]\d+)?(?:[+_]\d{2}[:_]?\d{2})?"
+    rb"\d{4}-\d{2}-\d{2}[ T_]\d{2}[:_]\d{2}(?:[:_]\d{2}(?:[._]\d+)?)?(?:[+_]\d{2}[:_]?\d{2})?"
 )
+#: Airflow run ids of any DAG (the ingest DAGs' runs are recorded in the manifest).
+RUN_ID = re.compile(
+    rb"(?:manual|scheduled|asset_triggered)__<ts>(?:[._]\d+)?(?:[+_]\d{2}[:_]?\d{2})?")
 
 
 def _locate(root: Path) -> tuple[Path, Path]:
@@ -40,7 +44,7 @@ def _run_id(db: Path) -> str:
         con.close()
 
 
-def _normaliser(run_id: str | None):
+def _normaliser(run_id: str | None, home: str | None):
     spellings: list[bytes] = []
     if run_id:
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", run_id)
@@ -48,14 +52,28 @@ def _normaliser(run_id: str | None):
                            key=len, reverse=True)
 
     def norm(data: bytes) -> bytes:
+        if home:  # lineage columns hold absolute paths of the run's own home
+            data = data.replace(home.encode(), b"<home>")
         for s in spellings:
             data = data.replace(s, b"<run_id>")
-        return TIMESTAMP.sub(b"<ts>", data)
+        return RUN_ID.sub(b"<run_id>", TIMESTAMP.sub(b"<ts>", data))
 
     return norm
 
 
-def table_digests(db: Path, norm=None) -> dict[str, str]:
+def _value(v, norm, float_digits: int | None):
+    if isinstance(v, (dt.datetime, dt.date)) and norm:
+        return "<ts>"
+    if isinstance(v, float) and float_digits:
+        return float(f"{v:.{float_digits}g}")
+    if isinstance(v, str) and norm:
+        return norm(v.encode()).decode()
+    if isinstance(v, (list, tuple)):
+        return [_value(x, norm, float_digits) for x in v]
+    return v
+
+
+def table_digests(db: Path, norm=None, float_digits: int | None = None) -> dict[str, str]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         tables = [r[0] for r in con.execute(
@@ -64,20 +82,32 @@ def table_digests(db: Path, norm=None) -> dict[str, str]:
         out = {}
         for t in tables:
             rows = [repr(r).encode() for r in con.execute(f"select * from {t}").fetchall()]
-            if norm:
-                rows = [norm(r) for r in rows]
+            if norm or float_digits:
+                rows = [repr([_value(v, norm, float_digits) for v in eval_row]).encode()
+                        for eval_row in con.execute(f"select * from {t}").fetchall()]
             out[t] = hashlib.sha256(b"\n".join(sorted(rows))).hexdigest()
         return out
     finally:
         con.close()
 
 
-def file_digests(site: Path, norm=None) -> dict[str, str]:
+def file_digests(site: Path, norm=None, unordered_csv: bool = False) -> dict[str, str]:
     out = {}
     for f in sorted(site.rglob("*")):
-        if f.is_file():
-            data = f.read_bytes()
-            out[str(f.relative_to(site))] = hashlib.sha256(norm(data) if norm else data).hexdigest()
+        if not f.is_file():
+            continue
+        rel = f.relative_to(site)
+        if norm and rel.parts[0] == "gx" and rel.parts[1:2] == ("validations",):
+            # a GX results page's path holds its validation time: keyed without it
+            rel = Path(*[p for p in rel.parts if not TIMESTAMP.search(p.encode())
+                         and not re.fullmatch(r"\d{8}T\d{6}\.\d+Z", p)])
+        data = f.read_bytes()
+        if norm:
+            data = norm(data)
+        if unordered_csv and f.suffix == ".csv":  # rows tied in the sort order may swap
+            head, *rows = data.split(b"\n")
+            data = b"\n".join([head, *sorted(rows)])
+        out[str(rel)] = hashlib.sha256(data).hexdigest()
     return out
 
 
@@ -98,20 +128,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("before", type=Path)
     ap.add_argument("after", type=Path)
     ap.add_argument("--normalise", action="store_true",
-                    help="replace each run's id and ISO timestamps by placeholders first")
+                    help="replace each run's id, home path and ISO timestamps by placeholders")
+    ap.add_argument("--before-home", help="SINKWATCH_HOME the BEFORE run wrote its paths with "
+                    "(default: BEFORE itself)")
+    ap.add_argument("--after-home", help="the same for AFTER")
+    ap.add_argument("--float-digits", type=int, default=None,
+                    help="compare floats to this many significant digits (the intermediate "
+                    "tables are not rounded: parallel float sums differ in the last bits)")
+    ap.add_argument("--unordered-csv", action="store_true",
+                    help="compare the site's CSV downloads as sets of rows")
     args = ap.parse_args(argv)
     (db_a, site_a), (db_b, site_b) = _locate(args.before), _locate(args.after)
-    norm_a = _normaliser(_run_id(db_a)) if args.normalise else None
-    norm_b = _normaliser(_run_id(db_b)) if args.normalise else None
-    tables_a, tables_b = table_digests(db_a, norm_a), table_digests(db_b, norm_b)
-    files_a, files_b = file_digests(site_a, norm_a), file_digests(site_b, norm_b)
+    home_a = args.before_home or str(args.before.resolve())
+    home_b = args.after_home or str(args.after.resolve())
+    norm_a = _normaliser(_run_id(db_a), home_a) if args.normalise else None
+    norm_b = _normaliser(_run_id(db_b), home_b) if args.normalise else None
+    tables_a = table_digests(db_a, norm_a, args.float_digits)
+    tables_b = table_digests(db_b, norm_b, args.float_digits)
+    files_a = file_digests(site_a, norm_a, args.unordered_csv)
+    files_b = file_digests(site_b, norm_b, args.unordered_csv)
     problems = _diff("table", tables_a, tables_b) + _diff("file", files_a, files_b)
     for line in problems:
         print(line)
     same_t = sum(tables_a.get(k) == v for k, v in tables_b.items())
     same_f = sum(files_a.get(k) == v for k, v in files_b.items())
     print(f"{same_t}/{len(tables_a)} tables and {same_f}/{len(files_a)} site files identical"
-          + (" (run id and timestamps normalised)" if args.normalise else ""))
+          + (" (run id, home path and timestamps normalised)" if args.normalise else ""))
     return 1 if problems else 0
 
 

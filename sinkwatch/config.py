@@ -39,6 +39,17 @@ class Paths:
         return self.warehouse / "manifest"
 
     @property
+    def monitoring(self) -> Path:
+        """Snapshots of the monitoring state (alert store, fire events, fire danger) as Parquet,
+        written by the alerting runs and the nightly run, read by the dbt build."""
+        return self.warehouse / "monitoring"
+
+    @property
+    def receipts(self) -> Path:
+        """One row per file the ingest looked at (also duplicates and refused files)."""
+        return self.warehouse / "receipts"
+
+    @property
     def builds(self) -> Path:
         """Run-specific DuckDB files that dbt builds into before the gate."""
         return self.warehouse / "builds"
@@ -79,7 +90,7 @@ class Paths:
 
     def ensure(self) -> Paths:
         for p in (self.landing, self.archive, self.raw, self.quarantine, self.manifest,
-                  self.builds, self.history, self.gx, self.dbt, self.logs):
+                  self.receipts, self.builds, self.history, self.gx, self.dbt, self.logs):
             p.mkdir(parents=True, exist_ok=True)
         return self
 

@@ -85,6 +85,39 @@ class Family:
 
 C = Column
 
+# --- Weather (fire-danger inputs, issue #14) --------------------------------------------------
+#: What the temperature, humidity and wind of a row are: the FWI System wants noon (local
+#: standard time) values; CMA tables give 14:00 Beijing time values or daily means, NOAA GSOD
+#: daily means only ("mixed": some of each). Rain is always a 24 h total.
+OBS_BASES = ("noon", "14h", "mixed", "daily_mean")
+WEATHER_SOURCES = ("gsod", "cma_daily", "table")
+WEATHER_COLUMNS = (
+    C("station_id", "string", description="WMO station index (区站号) where there is one; a "
+      "GSOD id of a WMO station (USAF = index x 10, WBAN 99999) is cut to it"),
+    C("obs_date", "date", past=True, description="local date of the observation"),
+    C("station_name", "string", required=False),
+    C("lat", "float", required=False, min=37.0, max=45.0, unit="deg",
+      description="station latitude, WGS84 (Baotou and its neighbours)"),
+    C("lon", "float", required=False, min=105.0, max=115.0, unit="deg"),
+    C("elevation_m", "float", required=False, min=-100, max=5000, unit="m"),
+    C("temp_c", "float", required=False, min=-50, max=50, unit="degC",
+      description="air temperature at noon, 14:00 or the daily mean (obs_basis)"),
+    C("rh_pct", "float", required=False, min=0, max=100, unit="percent",
+      description="relative humidity (GSOD: from mean temperature and dew point, Magnus)"),
+    C("wind_kmh", "float", required=False, min=0, max=150, unit="km/h",
+      description="10 m wind speed (CMA m/s x 3.6; GSOD knots x 1.852)"),
+    C("precip_mm", "float", required=False, min=0, max=500, unit="mm",
+      description="24 h precipitation (CMA 20-20 h; GSOD daily total, may start the day "
+      "before); a trace is 0"),
+    C("obs_basis", "string", allowed=OBS_BASES,
+      description="noon | 14h | mixed | daily_mean: what temperature, humidity and wind are"),
+    C("precip_flag", "string", required=False,
+      description="how the precipitation was reported: GSOD PRCP attribute letter (A-I), "
+      "CMA trace / fog_dew_frost / rain_and_snow / snow"),
+    C("source", "string", required=False, allowed=WEATHER_SOURCES, computed=True,
+      description="the reader that produced the row (set at ingestion)"),
+)
+
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in [
@@ -117,7 +150,7 @@ FAMILIES: dict[str, Family] = {
             ),
             key=("parcel_id", "survey_year"),
             description="小班 / land parcels with land class, county and development zone",
-            formats=(".geojson", ".json", ".gpkg", ".zip"),
+            formats=(".geojson", ".json", ".gpkg", ".zip", ".shp"),
             batch=("parcel_id", "survey_year"),
         ),
         Family(
@@ -139,6 +172,10 @@ FAMILIES: dict[str, Family] = {
                   description="stem volume over bark of the tree as read by the station from "
                   "the provincial two-way volume table (二元立木材积表); used for species without "
                   "their own biomass equation (volume x BCEF route)"),
+                C("measurement_date", "date", required=False, past=True,
+                  description="day the plot was tallied in this cycle (检尺日期), in "
+                  "inventory_year; places a fire or pest loss before or after the tally "
+                  "(missing: any day of inventory_year)"),
                 C("is_in_parcel", "bool", required=False, computed=True,
                   description="the plot point lies inside its parcel's polygon (computed at "
                   "ingestion; null when the parcels layer is not loaded)"),
@@ -258,7 +295,7 @@ FAMILIES: dict[str, Family] = {
             ),
             key=("instrument", "satellite", "latitude", "longitude", "acq_date", "acq_time_utc"),
             description="NASA FIRMS active-fire detections (MODIS C6.1, VIIRS 375 m)",
-            formats=(".csv", ".txt", ".json", ".zip"),
+            formats=(".csv", ".txt", ".json", ".zip", ".shp"),
         ),
         Family(
             "fire_reports",
@@ -293,12 +330,26 @@ FAMILIES: dict[str, Family] = {
                 C("severity", "string", allowed=SEVERITIES),
                 C("dead_trees", "int", required=False, min=0, max=10_000_000),
                 C("damaged_rate_pct", "float", required=False, min=0, max=100, unit="percent"),
+                C("lon", "float", required=False, min=109.0, max=111.6, unit="deg",
+                  description="point of the detection (WGS84), e.g. the infected tree; without "
+                  "it a pine wilt epidemic point cannot be placed (county-level alert)"),
+                C("lat", "float", required=False, min=40.0, max=43.0, unit="deg"),
             ),
             key=("report_id",),
             description=(
                 "pest and rodent damage reports (pine wilt, fall webworm, ALB, rodents/pikas)"
             ),
             batch=("report_id",),
+        ),
+        Family(
+            "weather_daily",
+            "ingest_weather",
+            WEATHER_COLUMNS,
+            key=("station_id", "obs_date"),
+            description="daily weather observations per station (NOAA GSOD, CMA daily tables): "
+            "the inputs of the fire-danger rating",
+            formats=(".csv", ".tsv", ".txt", ".xlsx", ".xlsm"),
+            batch=("station_id", "obs_date"),
         ),
     ]
 }
@@ -307,10 +358,11 @@ DAG_FAMILIES: dict[str, list[str]] = {}
 for _f in FAMILIES.values():
     DAG_FAMILIES.setdefault(_f.dag, []).append(_f.name)
 
-#: The three ingestion DAGs' families in one list, in DAG order (surveys first: the parcels
+#: The ingestion DAGs' families in one list, in DAG order (surveys first: the parcels
 #: layer the later families are checked against), for callers that ingest everything at once.
 INGEST_ORDER: list[str] = [f for dag in ("ingest_surveys", "ingest_remote_sensing",
-                                         "ingest_disturbances") for f in DAG_FAMILIES[dag]]
+                                         "ingest_disturbances", "ingest_weather")
+                           for f in DAG_FAMILIES[dag]]
 
 
 # --- Header aliases and value aliases --------------------------------------------------------
@@ -349,6 +401,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "species": ("树种", "树种名称", "species_name"), "dbh_cm": ("胸径", "dbh"),
         "height_m": ("树高", "height", "tree_height"), "status": ("检尺类型", "状态", "林木状态"),
         "stem_volume_m3": ("材积", "单株材积", "立木材积", "volume_m3", "stem_volume", "volume"),
+        "measurement_date": ("检尺日期", "调查日期", "测树日期", "tally_date", "survey_date"),
     },
     "grassland_quadrats": {
         "quadrat_id": ("样方号", "样方编号", "quadrat"), "parcel_id": _PARCEL,
@@ -384,7 +437,16 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "pest": ("有害生物", "病虫害种类", "病虫鼠害"),
         "host": ("寄主", "寄主树种"), "affected_area_mu": ("发生面积", "affected_area"),
         "severity": ("危害程度", "发生程度"), "dead_trees": ("死亡株数", "枯死株数"),
-        "damaged_rate_pct": ("受害率", "damaged_rate"),
+        "damaged_rate_pct": ("受害率", "damaged_rate"), "lon": _LON, "lat": _LAT,
+    },
+    "weather_daily": {
+        "station_id": ("区站号", "站号", "台站号", "station", "station_code", "wmo"),
+        "obs_date": ("日期", "观测日期", "年月日", "date"),
+        "station_name": ("站名", "台站名称", "name"), "lat": _LAT + ("latitude",),
+        "lon": _LON + ("longitude",), "elevation_m": ("海拔高度", "观测场拔海高度", "elevation"),
+        "temp_c": ("temperature_c", "temp"), "rh_pct": ("rh", "humidity", "relative_humidity"),
+        "wind_kmh": ("wind", "wind_speed_kmh"), "precip_mm": ("precip", "rain_mm", "rain"),
+        "obs_basis": ("观测时次", "basis"), "precip_flag": ("降水标记",),
     },
     "vegetation_indices": {
         "parcel_id": _PARCEL, "composite_date": ("date", "日期", "合成日期"),

@@ -22,6 +22,9 @@ os.environ.update({
 })
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+# tests write a file and ingest it at once: no waiting for landing/ files to settle (the tests
+# of the settle check set it themselves)
+os.environ.setdefault("SINKWATCH_SETTLE_SECONDS", "0")
 
 
 @pytest.fixture

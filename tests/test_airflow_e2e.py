@@ -14,7 +14,8 @@ from sinkwatch.config import Paths
 from tests.test_pipeline import FACTS, _digest
 
 pytestmark = pytest.mark.slow
-DAGS = ("ingest_surveys", "ingest_remote_sensing", "ingest_disturbances", "sinkwatch_nightly")
+DAGS = ("ingest_surveys", "ingest_remote_sensing", "ingest_disturbances", "ingest_weather",
+        "sinkwatch_nightly")
 SW = str(Path(sys.executable).with_name("sinkwatch"))
 
 

@@ -179,24 +179,61 @@ def test_init_job_migrates_creates_the_pool_and_the_admin(services):
         assert dep["postgres"]["condition"] == "service_healthy", name
         assert dep["redis"]["condition"] == "service_healthy", name
     script = ENTRYPOINT.read_text()
-    assert "db migrate" in script
-    assert re.search(rf"pools set {DUCKDB_POOL} 1\b", script)
-    assert "AIRFLOW_ADMIN_PASSWORD" in script
+    body = re.search(r"^init\(\) \{(.*?)^\}", script, re.S | re.M).group(1)
+    steps = [s for s in ("db migrate", f"pools set {DUCKDB_POOL} 1 ", "sinkwatch ensure-admin")
+             if s in body]
+    assert steps == ["db migrate", f"pools set {DUCKDB_POOL} 1 ", "sinkwatch ensure-admin"]
+    assert [body.index(s) for s in steps] == sorted(body.index(s) for s in steps)  # in order
     assert init["environment"]["AIRFLOW_ADMIN_PASSWORD"].startswith("${AIRFLOW_ADMIN_PASSWORD:?")
+    # its health check is the flag the init function writes last
+    flag = init["healthcheck"]["test"][-1]
+    assert flag == f"{init['environment']['AIRFLOW_HOME']}/init.ok"
+    assert 'done_flag="${AIRFLOW_HOME:-$SINKWATCH_HOME/airflow}/init.ok"' in body
+    assert body.rstrip().endswith('touch "$done_flag"')
 
 
-def test_login_is_required_and_passwords_stay_private(services):
+def test_login_is_required_with_the_fab_auth_manager(services):
+    """Production logs in through the FAB auth manager (users and roles in the metadata
+    database); the embedded Airflow of `make demo` keeps the simple auth manager."""
+    from airflow.providers.fab.auth_manager.fab_auth_manager import FabAuthManager
+
+    from orchestration.users import FAB_AUTH_MANAGER
+    from sinkwatch.airflow_env import SIMPLE_AUTH_MANAGER, airflow_env
+
+    assert FAB_AUTH_MANAGER == f"{FabAuthManager.__module__}.{FabAuthManager.__qualname__}"
     for name in AIRFLOW_SERVICES:
         env = services[name]["environment"]
-        assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("SimpleAuthManager")
-        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] == "False"
-        assert ":admin" in env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"]
-    pw_dir = str(Path(services["airflow-init"]["environment"][
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]).parent)
-    mounting = {n for n, s in services.items()
-                if any(str(v).endswith(f":{pw_dir}") for v in s.get("volumes", []))}
-    assert mounting == {"airflow-init", "airflow-apiserver"}
-    assert not pw_dir.startswith(services["airflow-init"]["environment"]["SINKWATCH_HOME"])
+        assert env["AIRFLOW__CORE__AUTH_MANAGER"] == FAB_AUTH_MANAGER, name
+        assert not [k for k in env if "SIMPLE_AUTH_MANAGER" in k], name
+        # no anonymous role: every UI and API request needs a login
+        assert "AIRFLOW__FAB__AUTH_ROLE_PUBLIC" not in env, name
+        # the admin's password reaches the init job only
+        if name != "airflow-init":
+            assert not [k for k in env if k.startswith("AIRFLOW_ADMIN")], name
+    assert "/var/lib/sinkwatch-auth" not in COMPOSE.read_text()
+    assert airflow_env({})["AIRFLOW__CORE__AUTH_MANAGER"] == SIMPLE_AUTH_MANAGER
+    # the provider is a locked dependency of the image
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert any(d.startswith("apache-airflow-providers-fab") for d in
+               project["project"]["dependencies"])
+    assert 'name = "apache-airflow-providers-fab"' in (REPO / "uv.lock").read_text()
+
+
+def test_ensure_admin_refuses_without_fab_or_password(tmp_path):
+    """`sinkwatch ensure-admin` (the init job's step) manages FAB users only, and never runs
+    with an empty password."""
+    import sys
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    base.update(SINKWATCH_HOME=str(tmp_path), AIRFLOW_ADMIN_PASSWORD="secret")
+    cmd = [sys.executable, "-m", "orchestration.cli", "ensure-admin"]
+    simple = subprocess.run(cmd, env=base, capture_output=True, text=True, timeout=120)
+    assert simple.returncode == 2 and "FAB" in simple.stderr
+    fab = {**base, "AIRFLOW__CORE__AUTH_MANAGER":
+           "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager",
+           "AIRFLOW_ADMIN_PASSWORD": ""}
+    empty = subprocess.run(cmd, env=fab, capture_output=True, text=True, timeout=120)
+    assert empty.returncode == 2 and "AIRFLOW_ADMIN_PASSWORD is empty" in empty.stderr
 
 
 # --- secrets ----------------------------------------------------------------------------------
@@ -233,11 +270,13 @@ def test_compose_interpolates_with_a_filled_env_and_refuses_without():
     assert "dummy-postgres_password@postgres" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     assert resolved["services"]["airflow-worker"]["volumes"][1] == \
         "sinkwatch-landing:/data/sinkwatch/landing"
-    assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == "admin:admin"
-    more = {**_filled_env(), "AIRFLOW_EXTRA_USERS": "ana:viewer"}
-    users = yaml.safe_load(interpolate(text, more))
-    assert users["services"]["airflow-apiserver"]["environment"][
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == "admin:admin,ana:viewer"
+    init = resolved["services"]["airflow-init"]["environment"]
+    assert (init["AIRFLOW_ADMIN_USER"], init["AIRFLOW_ADMIN_PASSWORD"]) == (
+        "admin", "dummy-airflow_admin_password")
+    assert not init["AIRFLOW_ADMIN_EMAIL"]  # empty: ensure-admin makes one up
+    other = {**_filled_env(), "AIRFLOW_ADMIN_USER": "chief", "AIRFLOW_ADMIN_EMAIL": "c@x.org"}
+    init = yaml.safe_load(interpolate(text, other))["services"]["airflow-init"]["environment"]
+    assert (init["AIRFLOW_ADMIN_USER"], init["AIRFLOW_ADMIN_EMAIL"]) == ("chief", "c@x.org")
     for missing in _required_vars():
         env = {k: v for k, v in _filled_env().items() if k != missing}
         with pytest.raises(KeyError, match=missing):

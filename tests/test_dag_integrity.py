@@ -8,7 +8,8 @@ import pytest
 
 from sinkwatch.config import REPO_ROOT
 
-EXPECTED = {"ingest_surveys", "ingest_remote_sensing", "ingest_disturbances", "sinkwatch_nightly"}
+EXPECTED = {"alert_state", "ingest_surveys", "ingest_remote_sensing", "ingest_disturbances",
+            "ingest_weather", "sinkwatch_nightly"}
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +80,9 @@ def test_alerts_are_evaluated_in_the_ingest_dags_after_every_ingest(dagbag):
         assert alerts.upstream_task_ids == ingests
         # alerting runs even when one family's ingest failed: the others' data still counts
         assert alerts.trigger_rule == "all_done"
+
+
+def test_weather_is_rated_then_alerted_in_its_own_run(dagbag):
+    dag = dagbag.dags["ingest_weather"]
+    assert dag.get_task("rate_fire_danger").upstream_task_ids == {"ingest_weather_daily"}
+    assert dag.get_task("evaluate_alerts").upstream_task_ids == {"rate_fire_danger"}

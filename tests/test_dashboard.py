@@ -455,7 +455,7 @@ def test_figure_json_shares_large_values_between_languages():
     import numpy as np
     import plotly.graph_objects as go
 
-    from dashboards.core import Fig, Figure, fig_dict, text_array
+    from dashboards.figures import Fig, Figure, fig_dict, text_array
 
     xs = np.linspace(110.0, 110.5, 2000).astype(np.float32)
     ids = text_array([f"P{i}" for i in range(2000)])

@@ -4,7 +4,9 @@ Builds the site from a fixture marts DB (the rows of ``test_dashboard``, plus an
 manifest, carbon stock and a small raw layer: parcel polygons and fire hotspots), opens each
 page from ``file://`` in Debian's Chromium via Playwright, and checks: no console errors, no
 request leaves the machine (every non-``file://`` request is aborted and recorded), the Plotly
-charts render (SVG in the DOM), the English switch works. Screenshots go to ``test-artifacts/``.
+charts render (SVG in the DOM), the English switch works. The GX Data Docs copied into ``gx/``
+(index and a validation page) are held to the same rule: nothing but ``file://`` is requested.
+Screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -106,10 +108,25 @@ def make_home(root: Path) -> Path:
     return home
 
 
+def gate_batches(home: Path) -> None:
+    """GX results and Data Docs under ``home``: a passing and a failing raw batch (the site
+    copies the Data Docs into gx/)."""
+    from expectations import gates
+    from tests.test_gates import forest_plots
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SINKWATCH_HOME", str(home))
+        assert gates.validate_frame("forest_plots", forest_plots(), "plots_ok.csv").passed
+        bad = forest_plots()
+        bad.loc[0, "dbh_cm"] = 310.0
+        assert not gates.validate_frame("forest_plots", bad, "plots_bad.csv").passed
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("browser")
     home = make_home(root)
+    gate_batches(home)
     build = build_site(home / "warehouse" / "marts.duckdb", home / "site",
                        "scheduled__2025-04-02T06:00:00+00:00")
     return build
@@ -200,6 +217,63 @@ def test_pages_render_offline_in_chromium(site: Path):
     for name in PAGES:
         assert (out / f"{name}.png").stat().st_size > 10_000
     print(f"browser check of {len(PAGES)} pages: {time.monotonic() - started:.1f} s")
+
+
+def test_gx_data_docs_open_offline_in_chromium(site: Path):
+    """The Data Docs in gx/: index and a failing validation page load nothing from another
+    host, log no error, and work without JavaScript (the index's rows open the result pages,
+    "Failed Only" hides the passing expectations)."""
+    from playwright.sync_api import sync_playwright
+
+    out = ARTIFACTS / "dashboard"
+    out.mkdir(parents=True, exist_ok=True)
+    index = site / "gx" / "index.html"
+    assert index.is_file(), "the site carries no Data Docs"
+    problems: list[str] = []
+    external: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+
+            def route(r):  # noqa: ANN001 - playwright Route
+                if r.request.url.startswith("file://"):
+                    r.continue_()
+                else:
+                    external.append(r.request.url)
+                    r.abort()
+
+            ctx.route("**/*", route)
+            page = ctx.new_page()
+            page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+                    if m.type in ("error", "warning") else None)
+            page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+            page.goto(index.as_uri())
+            page.wait_for_load_state("load")
+            assert not external, f"the Data Docs index requested: {external}"
+            rows = page.locator("table.ge-index-page-validation-results-table tbody tr")
+            assert rows.count() >= 2
+            assert "plots_bad.csv" in rows.first.inner_text()  # newest first
+            page.screenshot(path=str(out / "gx-index.png"), full_page=True)
+            # navigation without scripts: the first row's link opens its validation page
+            rows.first.locator("a.sw-row-link").first.click()
+            page.wait_for_load_state("load")
+            assert "/gx/validations/raw__forest_plots/plots_bad.csv/" in page.url
+            assert not external, f"a Data Docs validation page requested: {external}"
+            assert "Failed" in page.inner_text("body")
+            passed = page.locator("tr:has(> td.hide-succeeded-validation-target-child)")
+            assert passed.count() > 0 and passed.first.is_visible()
+            page.screenshot(path=str(out / "gx-validation.png"))
+            page.check("#sw-failed-only")
+            assert not passed.first.is_visible()
+            assert page.locator("td .fa-times").first.is_visible()  # the failure stays
+            page.locator("a", has_text="Data Docs: all validation results").click()
+            page.wait_for_load_state("load")
+            assert page.url == index.as_uri()
+        finally:
+            browser.close()
+    assert not external, f"requests left the machine: {external}"
+    assert not problems, "\n".join(problems)
 
 
 def test_zone_and_hotspot_maps_use_shipped_geometry(site: Path):

@@ -250,7 +250,7 @@ def test_hotspot_in_a_forest_zone_is_alerted_by_the_run_that_ingested_it(home):
     res = _run(home, "run_forest")
     assert res["evaluators"]["monitoring.fire_events:evaluate"]["changes"] == 1
     alerts, changes = _store()
-    mine = changes[changes["by"] == "run_forest"]
+    mine = changes[changes["changed_by"] == "run_forest"]
     assert list(mine["change"]) == ["opened"]
     a = alerts.set_index("alert_id").loc[mine["alert_id"].iloc[0]]
     assert a["alert_type"] == "fire_event" and a["severity"] == "high"
@@ -377,12 +377,14 @@ def test_sample_replay_alerts_the_fire_run_by_run_and_never_the_steel_works(home
     for k, step in enumerate(steps, start=1):
         shutil.copytree(step, home.landing, dirs_exist_ok=True)
         _run(home, f"replay_{k}")
-    alerts, changes = _store()
-    assert sorted(changes["change"] + "@" + changes["by"]) == [
+    alerts, changes = _store()  # the pest evaluator of the same DAG has its own alerts
+    alerts = alerts[alerts["alert_type"] == "fire_event"]
+    changes = changes[changes["alert_id"].str.startswith("fire_event:")]
+    assert sorted(changes["change"] + "@" + changes["changed_by"]) == [
         "escalated@replay_3", "opened@replay_1", "opened@replay_2"]
     forest = alerts[alerts["title"].str.startswith("林地")].iloc[0]
     assert forest["severity"] == "critical" and json.loads(forest["zone_ids"]) == ["F03"]
-    assert (alerts["alert_type"] == "fire_event").all() and len(alerts) == 2
+    assert len(alerts) == 2
     for a in alerts.itertuples():  # no alert anywhere near a static source
         for s in fire_masks.load_seed():
             assert _km(a.lat, a.lon, s.lat, s.lon) * 1000 > s.radius_m

@@ -48,6 +48,7 @@ def forest_plots() -> pd.DataFrame:
             "height_m": [9.5, 6.1, 11.0, 10.2],
             "status": ["alive", "alive", "dead", "alive"],
             "stem_volume_m3": [None, None, None, 0.1012],
+            "measurement_date": [dt.date(2024, 8, 2)] * 3 + [None],
             "is_in_parcel": [True, True, True, True],
         }
     )
@@ -66,6 +67,8 @@ def pest_reports() -> pd.DataFrame:
             "severity": ["light", "moderate"],
             "dead_trees": [None, None],
             "damaged_rate_pct": [4.5, None],
+            "lon": [None, None],
+            "lat": [None, None],
         }
     )
 
@@ -152,7 +155,8 @@ def build_marts(
     """)
     con.execute("""
         create table qa_mart_reconciliation as
-        select * from (values ('zone', 'F01', 0.99), ('sink_yoy', 'forest:2024', 1.02)) v(
+        select * from (values ('zone', 'F01', 0.99), ('sink_yoy', 'forest:2024', 1.02),
+                           ('method_overlap', 'forest:2023', 0.02)) v(
             check_kind, subject, ratio)
         union all
         select 'indicator', indicator, 1.0
@@ -185,6 +189,13 @@ def build_marts(
         select 'city' as scope, null::varchar as scope_id, indicator, 2025 as year,
                1.0::double as value, 'unit' as unit, 2.0::double as target_value
         from (values {indicators}) v(indicator)
+    """)
+    con.execute("""
+        create table fct_alerts as
+        select 'fire_event:e' || i as alert_id, 'fire_event' as alert_type,
+               'high' as severity, 'open' as state, '山火' as title,
+               timestamptz '2025-04-02 05:12:00+00' as first_seen_at
+        from range(2) t(i)
     """)
     if drop:
         con.execute(f"drop table {drop}")
@@ -321,6 +332,9 @@ MART_CASES = [
      "marts__qa_mart_reconciliation", "expect_column_values_to_be_between", "ratio", "critical"),
     ("update qa_mart_reconciliation set ratio = 2.5 where check_kind = 'sink_yoy'",
      "marts__qa_mart_reconciliation", "expect_column_values_to_be_between", "ratio", "warning"),
+    # the gain-loss years without mortality and harvest: 1.9 x the interval (issue #19 item 1)
+    ("update qa_mart_reconciliation set ratio = 1.89 where check_kind = 'method_overlap'",
+     "marts__qa_mart_reconciliation", "expect_column_values_to_be_between", "ratio", "critical"),
     ("update fct_carbon_stock set carbon_density_t_c_per_ha = 55 "
      "where land_class = 'grassland' and parcel_id = 'P00001'",
      "marts__fct_carbon_stock", "expect_column_values_to_be_between",

@@ -188,7 +188,7 @@ def test_firms_archive_layout_inside_baotou(home):
     assert not raw["is_nrt"].any()
     reasons = " ".join(_quarantine(home, "fire_hotspots")["reason"])
     assert (
-        "row 4: outside_study_area" in reasons
+        "row 4: field latitude,longitude: outside_study_area" in reasons
         and "row 5" in reasons
         and "confidence_pct" in reasons
     )

@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from ingestion import vegetation
+from ingestion import vegetation_fast
 from ingestion.loader import ingest_family, ingest_paths
 from sinkwatch.config import Paths
 from tests.conftest import write
@@ -73,7 +73,7 @@ def test_fast_path_equals_row_by_row(tmp_path, monkeypatch):
     fast_row, fast_raw, fast_q = _ingest(Paths(tmp_path / "fast").ensure(), text)
     assert "rows checked in DuckDB" in fast_row.detail
 
-    monkeypatch.setattr(vegetation, "fast_plan", lambda *a, **k: None)
+    monkeypatch.setattr(vegetation_fast, "fast_plan", lambda *a, **k: None)
     monkeypatch.setenv("SINKWATCH_HOME", str(tmp_path / "slow"))
     slow_row, slow_raw, slow_q = _ingest(Paths(tmp_path / "slow").ensure(), text)
     assert "rows checked in DuckDB" not in slow_row.detail

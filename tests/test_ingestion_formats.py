@@ -246,7 +246,8 @@ def test_firms_unknown_layout_and_real_files(home):
     shutil.copy(REAL / "fire_nrt_M-C61_660891.csv", land)
     rows = {r.file_name: r for r in ingest_family("fire_hotspots", home, gate=False)}
     bad = rows["not_firms.csv"]
-    assert (bad.status, bad.rows_received, bad.rows_quarantined) == ("unknown_layout", 0, 0)
+    # refused whole, and its data row still counted and quarantined (issue 18 item 5)
+    assert (bad.status, bad.rows_received, bad.rows_quarantined) == ("unknown_layout", 1, 1)
     assert "not a FIRMS layout" in bad.error
     real = rows["fire_nrt_M-C61_660891.csv"]
     assert (real.format, real.rows_received, real.rows_quarantined) == (
@@ -254,8 +255,10 @@ def test_firms_unknown_layout_and_real_files(home):
         672,
         672,
     )
-    q = _quarantine(home, "fire_hotspots")
-    assert q.loc[q["row_number"].isna(), "reason_code"].tolist() == ["unknown_layout"]
+    q = _quarantine(home, "fire_hotspots").query("file_name == 'not_firms.csv'")
+    assert q["row_number"].tolist() == [2] and q["reason_code"].tolist() == ["unknown_layout"]
+    assert q["reason"].iloc[0].startswith("not_firms.csv row 2: not a FIRMS layout")
+    assert json.loads(q["raw_record"].iloc[0]) == {"record": "41,110,2024-01-01"}
 
 
 # --- vegetation indices -------------------------------------------------------------------------
@@ -296,7 +299,7 @@ def test_appeears_real_file_points_to_parcels(home):
     land.mkdir(parents=True)
     shutil.copy(REAL / "ONAQ-MOD13Q1-006-results.csv", land)
     [row] = ingest_family("vegetation_indices", home, gate=False)
-    assert row.format == "csv/appeears" and row.rows_received == 1800
+    assert row.format == "csv/appeears/MOD13Q1.006" and row.rows_received == 1800
     _identity([row])
     reasons = json.loads(row.reason_counts)
     assert reasons["outside_parcels"] == 1800 - inside
@@ -518,6 +521,31 @@ def test_stem_volume_is_optional_with_chinese_headers_and_units(with_parcels):
     assert q["field"] == "stem_volume_m3" and "below the minimum" in q["reason"]
 
 
+def test_tally_measurement_date_is_optional_with_chinese_headers(with_parcels):
+    """The tally day (检尺日期) is optional: Chinese date spellings are read, blank stays null, a
+    day in the future is quarantined."""
+    home = with_parcels
+    text = (
+        "\n".join(
+            [
+                "样地号,小班号,调查年度,样地面积(平方米),经度,纬度,样木号,树种,胸径,树高,检尺类型,检尺日期",
+                "P1,150222-F-000001,2024,600,110.01,41.01,T1,油松,14,9,活立木,2024年8月2日",
+                "P1,150222-F-000001,2024,600,110.01,41.01,T2,油松,12,8,活立木,",
+                "P1,150222-F-000001,2024,600,110.01,41.01,T3,油松,14,9,活立木,2099-08-02",
+            ]
+        )
+        + "\n"
+    )
+    write(home.landing_for("forest_plots") / "检尺.csv", text, encoding="gbk")
+    [row] = ingest_family("forest_plots", home, gate=False)
+    assert (row.rows_received, row.rows_accepted, row.rows_quarantined) == (3, 2, 1)
+    raw = _raw(home, "forest_plots").set_index("tree_id")
+    assert pd.Timestamp(raw.loc["T1", "measurement_date"]) == pd.Timestamp("2024-08-02")
+    assert pd.isna(raw.loc["T2", "measurement_date"])
+    q = _quarantine(home, "forest_plots").iloc[0]
+    assert q["field"] == "measurement_date" and "future" in q["reason"]
+
+
 def test_survey_bom_tab_and_area_units(home):
     text = (
         "\ufeff"
@@ -680,3 +708,306 @@ def test_ingest_paths_keeps_sources(home, tmp_path):
     src = write(tmp_path / "p.csv", "")
     [row] = ingest_paths("pest_reports", [src], home, gate=False)
     assert row.status == "empty" and src.exists()
+
+
+# --- receipts (issue 18 item 3) ------------------------------------------------------------------
+
+
+def _receipts(home, family):
+    files = sorted((home.receipts / family).glob("*.parquet"))
+    return pd.concat([pd.read_parquet(p) for p in files], ignore_index=True).sort_values(
+        ["received_at", "file_name"], ignore_index=True)
+
+
+def test_every_receipt_is_recorded_also_duplicates_and_published(home):
+    """The same bytes under another name: one manifest row, two receipts, the second pointing to
+    the first; the marts show both names (ingest_manifest.received_as, receipts)."""
+    from orchestration import pipeline
+
+    body = ("报告编号,县区代码,报告日期,有害生物,发生面积(亩),危害程度\n"
+            "R1,150222,2024-05-01,美国白蛾,2,轻度\n")
+    land = home.landing_for("pest_reports")
+    write(land / "station_a.csv", body)
+    [first] = ingest_family("pest_reports", home, gate=False)
+    write(land / "station_b_resent.csv", body)
+    assert ingest_family("pest_reports", home, gate=False) == []  # de-duplicated, as before
+    r = _receipts(home, "pest_reports")
+    assert list(r["file_name"]) == ["station_a.csv", "station_b_resent.csv"]
+    assert set(r["sha256"]) == set(r["upload_sha256"]) == {first.sha256}
+    assert list(r["is_duplicate"]) == [False, True]
+    assert list(r["outcome"]) == ["ingested", "duplicate"]
+    assert r["duplicate_of"][1] == r["receipt_id"][0] and pd.isna(r["duplicate_of"][0])
+    assert list(r["landing_path"]) == ["landing/pest_reports/station_a.csv",
+                                       "landing/pest_reports/station_b_resent.csv"]
+    assert list(r["size_bytes"]) == [len(body.encode())] * 2
+    assert r["archive_path"][0] == r["archive_path"][1] == first.archive_path
+    assert "same bytes as station_a.csv" in r["detail"][1]
+    assert len(_manifest(home, "pest_reports")) == 1
+    # published: both names in the marts
+    db = home.builds / "receipts.duckdb"
+    pipeline.run_dbt(["build", "--select", "ingest_manifest receipts quarantine"], db, home)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        names = con.execute("select received_as, n_receipts from ingest_manifest").fetchall()
+        rows = con.execute("select file_name, is_duplicate, manifest_file_name from receipts "
+                           "order by received_at").fetchall()
+    finally:
+        con.close()
+    assert names == [("station_a.csv, station_b_resent.csv", 2)]
+    assert rows == [("station_a.csv", False, "station_a.csv"),
+                    ("station_b_resent.csv", True, "station_a.csv")]
+
+
+# --- AppEEARS by its column grammar, refused files counted (issue 18 item 5) ---------------------
+
+APPEEARS = FIXTURES / "appeears"
+
+
+def test_appeears_single_coordinate_other_product_read_by_grammar(with_parcels):
+    """MOD13A1 v061 (500 m), one coordinate, no Category/ID columns: read by the column grammar
+    <PRODUCT>_<VERSION>_<layer>, the point assigned to its parcel, quality from the decoded bits."""
+    home = with_parcels
+    land = home.landing_for("vegetation_indices")
+    land.mkdir(parents=True, exist_ok=True)
+    shutil.copy(APPEEARS / "Baotou-pt-MOD13A1-061-results.csv", land)
+    [row] = ingest_family("vegetation_indices", home, gate=False)
+    assert (row.status, row.format) == ("loaded", "csv/appeears/MOD13A1.061")
+    assert (row.rows_received, row.rows_accepted, row.rows_quarantined) == (6, 6, 0)
+    assert "NDVI from MOD13A1_061__500m_16_days_NDVI, EVI from MOD13A1_061__500m_16_days_EVI" \
+        in row.detail
+    raw = _raw(home, "vegetation_indices").sort_values("composite_date", ignore_index=True)
+    assert set(raw["parcel_id"]) == {"150222-G-000002"}
+    assert list(raw["ndvi"]) == [0.3012, 0.339, 0.4105, 0.2264, 0.4733, 0.4921]
+    assert list(raw["evi"])[:2] == [0.1871, 0.2055]
+    # VI_Quality 2112/2116 good, 2181 MODLAND 0b01 marginal, 3294 MODLAND 0b10 cloudy
+    assert list(raw["quality"]) == [0, 0, 1, 3, 0, 0]
+
+
+def test_appeears_evi_only_is_refused_with_every_row_counted(with_parcels):
+    """The same export with EVI only: NDVI is required (contract and marts), so the file is
+    refused as schema_error, and its six data rows are received and quarantined."""
+    home = with_parcels
+    land = home.landing_for("vegetation_indices")
+    land.mkdir(parents=True, exist_ok=True)
+    shutil.copy(APPEEARS / "Baotou-EVI-MOD13A1-061-results.csv", land)
+    [row] = ingest_family("vegetation_indices", home, gate=False)
+    assert row.status == "schema_error"
+    assert (row.rows_received, row.rows_accepted, row.rows_quarantined) == (6, 0, 6)
+    assert row.error == (
+        "Baotou-EVI-MOD13A1-061-results.csv: AppEEARS export of MOD13A1.061 without an NDVI layer "
+        "(layers: _500m_16_days_EVI, _500m_16_days_VI_Quality); the vegetation_indices contract "
+        "requires NDVI (EVI alone is not accepted): request the product's NDVI layer too")
+    q = _quarantine(home, "vegetation_indices").sort_values("row_number")
+    assert list(q["row_number"]) == [2, 3, 4, 5, 6, 7]
+    assert set(q["reason_code"]) == {"schema_error"}
+    assert q["reason"].iloc[0].startswith(
+        "Baotou-EVI-MOD13A1-061-results.csv row 2: AppEEARS export of MOD13A1.061 without")
+    assert json.loads(q["raw_record"].iloc[0])["record"].startswith(
+        "41.01,110.04,2024-05-08,h26v04,2157.0,728.0,0.1871,2112.0")
+
+
+def test_files_refused_whole_count_their_data_rows(home):
+    """Unknown layouts, unsafe or unreadable containers: rows_received = rows_quarantined = the
+    data rows the container shows; a file-level record only where nothing can be counted."""
+    vi = home.landing_for("vegetation_indices")
+    write(vi / "a_unknown.csv", "site,when,greenness\nA,2024-05-01,0.3\n\nB,2024-05-17,0.4\n")
+    (vi / "b_utf16.csv").write_bytes("parcel_id,date,ndvi,quality\nP1,2024-05-01,0.3,0\n"
+                                     "P2,2024-05-01,0.4,0\n".encode("utf-16"))
+    write(vi / "c_broken.csv", "parcel_id,date,ndvi,quality\nP1,2024-05-01,0.3,0\n"
+                               "P2,2024-05-01,0.4,0,9,9\nP3,2024-05-01,0.5,0\n")
+    rows = {r.file_name: r for r in ingest_family("vegetation_indices", home, gate=False)}
+    assert {k: (r.status, r.rows_received, r.rows_quarantined) for k, r in rows.items()} == {
+        "a_unknown.csv": ("unknown_layout", 2, 2),
+        "b_utf16.csv": ("unreadable", 2, 2),
+        "c_broken.csv": ("unreadable", 3, 3),
+    }
+    assert rows["a_unknown.csv"].error.startswith("a_unknown.csv: unknown vegetation-index layout")
+    q = _quarantine(home, "vegetation_indices")
+    assert sorted(q.loc[q["file_name"] == "a_unknown.csv", "row_number"]) == [2, 4]
+    assert json.loads(q.loc[q["file_name"] == "b_utf16.csv", "raw_record"].iloc[0]) == {
+        "record": "P1,2024-05-01,0.3,0"}
+
+    fire = home.landing_for("fire_hotspots")
+    write(fire / "d_not_firms.json", json.dumps([{"lat": 41, "lon": 110}] * 3))
+    buf = fire / "e_notes.zip"
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("notes.csv", "station,remark\nS1,ok\nS2,smoke\n")
+    with zipfile.ZipFile(fire / "f_unsafe.zip", "w") as zf:
+        zf.writestr(zipfile.ZipInfo("../x.csv"), "a,b\n1,2\n")
+    rows = {r.file_name: r for r in ingest_family("fire_hotspots", home, gate=False)}
+    assert {k: (r.status, r.rows_received, r.rows_quarantined) for k, r in rows.items()} == {
+        "d_not_firms.json": ("unknown_layout", 3, 3),
+        "e_notes.zip": ("unknown_layout", 2, 2),
+        "f_unsafe.zip": ("unsafe_archive", 0, 0),  # never opened: one file-level record
+    }
+    q = _quarantine(home, "fire_hotspots")
+    assert json.loads(q.loc[q["file_name"] == "e_notes.zip", "raw_record"].iloc[0]) == {
+        "member": "notes.csv", "record": "S1,ok"}
+    assert q.loc[q["file_name"] == "f_unsafe.zip", "row_number"].isna().all()
+
+    # parcels whose coordinates are neither degrees nor georeferenced: the features are counted
+    shp = home.home / "tmp_shp" / "g_no_crs.shp"
+    shp.parent.mkdir()
+    english = {"小班号": "PARCEL_ID", "县区代码": "COUNTY", "地类": "LAND_CLASS",
+               "调查年度": "YEAR"}
+    _parcels_gdf("EPSG:4497").rename(columns=english).to_file(shp)
+    shp.with_suffix(".prj").unlink()
+    path = home.landing_for("parcels") / "g_no_crs.zip"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as zf:
+        for f in shp.parent.iterdir():
+            zf.write(f, f.name)
+    [p] = ingest_family("parcels", home, gate=False)
+    assert (p.status, p.rows_received, p.rows_quarantined) == ("unknown_layout", 3, 3)
+    for r in [*rows.values(), p]:
+        _identity([r])
+
+
+# --- shapefile sets and workbooks (issue 18 item 6) -----------------------------------------------
+
+
+def _shapefile(folder, stem="xiaoban", crs="EPSG:4497"):
+    """A 小班 layer as GIS staff deliver it: .shp .shx .dbf .prj .cpg, spatial indexes and the
+    ArcGIS metadata beside them (DBF names upper case, cut to 10 characters)."""
+    gdf = _parcels_gdf(crs).rename(columns={"小班号": "PARCEL_ID", "县区代码": "COUNTY_COD",
+                                            "地类": "LAND_CLASS", "调查年度": "SURVEY_YEA"})
+    gdf["LAND_CLASS"] = ["forest", "grassland", "grassland"]
+    folder.mkdir(parents=True, exist_ok=True)
+    gdf.to_file(folder / f"{stem}.shp", layer_options={"ENCODING": "UTF-8"})
+    (folder / f"{stem}.qix").write_bytes(b"SQT\x01 not a real index")
+    (folder / f"{stem}.sbn").write_bytes(b"\x00\x00\x27\x0a sbn")
+    (folder / f"{stem}.sbx").write_bytes(b"\x00\x00\x27\x0a sbx")
+    write(folder / f"{stem}.shp.xml", "<metadata/>")
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(stem + "."))
+
+
+def test_loose_shapefile_set_is_one_upload(home):
+    land = home.landing_for("parcels")
+    names = _shapefile(land)
+    assert {"xiaoban.shp", "xiaoban.shx", "xiaoban.dbf", "xiaoban.prj", "xiaoban.cpg"} <= set(names)
+    sent = {n: (land / n).read_bytes() for n in names}
+    [row] = ingest_family("parcels", home, gate=False)
+    assert (row.file_name, row.format, row.status) == ("xiaoban.shp", "shapefile", "loaded")
+    assert (row.rows_received, row.rows_accepted) == (3, 3)
+    assert row.members.split(", ")[:3] == ["xiaoban.shp", "xiaoban.shx", "xiaoban.dbf"]
+    assert sorted(row.members.split(", ")) == names
+    assert row.size_bytes == sum(len(b) for b in sent.values())
+    assert "reprojected from EPSG:4497" in row.detail
+    folder = home.home / row.archive_path  # archived together, byte for byte
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == sent
+    r = _receipts(home, "parcels")
+    assert sorted(r["file_name"]) == names and set(r["upload_name"]) == {"xiaoban.shp"}
+    assert set(r["upload_sha256"]) == {row.sha256} and not r["is_duplicate"].any()
+    assert list(land.iterdir()) == []
+    assert _raw(home, "parcels")["area_mu"].iloc[0] == pytest.approx(5627, rel=0.01)
+    # the same set again, renamed: the same upload (one manifest row), receipts for every file
+    _shapefile(land / "resent", stem="xiaoban_copy")
+    assert ingest_family("parcels", home, gate=False) == []
+    r = _receipts(home, "parcels")
+    dup = r[r["is_duplicate"]]
+    assert len(dup) == len(names) and set(dup["upload_sha256"]) == {row.sha256}
+    assert set(dup["duplicate_of"]) <= set(r.loc[~r["is_duplicate"], "receipt_id"])
+    assert not (land / "resent").exists()
+
+
+def test_shapefile_set_waits_until_complete_and_in_a_folder(home, monkeypatch):
+    land = home.landing_for("parcels")
+    folder = land / "小班_2025"
+    _shapefile(folder)
+    (folder / "xiaoban.dbf").rename(home.home / "xiaoban.dbf")  # still being copied
+    assert ingest_family("parcels", home, gate=False) == []
+    assert (folder / "xiaoban.shp").exists() and not (home.receipts / "parcels").exists()
+    (home.home / "xiaoban.dbf").rename(folder / "xiaoban.dbf")
+    [row] = ingest_family("parcels", home, gate=False)
+    assert (row.file_name, row.rows_accepted) == ("xiaoban.shp", 3)
+    assert set(_receipts(home, "parcels")["landing_path"]) >= {
+        "landing/parcels/小班_2025/xiaoban.shp", "landing/parcels/小班_2025/xiaoban.dbf"}
+    assert not folder.exists()
+    # a set that never gets its .dbf and .shx: refused once the wait is over, nothing lost
+    _shapefile(land, stem="broken")
+    (land / "broken.dbf").unlink()
+    (land / "broken.shx").unlink()
+    assert ingest_family("parcels", home, gate=False) == []
+    monkeypatch.setenv("SINKWATCH_SHAPEFILE_WAIT_SECONDS", "0")
+    [bad] = ingest_family("parcels", home, gate=False)
+    assert (bad.status, bad.file_name) == ("incomplete_set", "broken.shp")
+    assert bad.error.startswith("broken.shp: shapefile set 'broken' is incomplete: no .shx, .dbf")
+    assert "SINKWATCH_SHAPEFILE_WAIT_SECONDS" in bad.error
+    assert sorted(p.name for p in (home.home / bad.archive_path).iterdir()) == sorted(
+        bad.members.split(", "))
+    assert list(land.iterdir()) == []
+
+
+def test_shapefile_set_for_firms_and_ready_marker(home, monkeypatch):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    monkeypatch.setenv("SINKWATCH_REQUIRE_READY", "1")
+    land = home.landing_for("fire_hotspots")
+    land.mkdir(parents=True)
+    gdf = gpd.GeoDataFrame(
+        {"LATITUDE": [41.01], "LONGITUDE": [110.01], "BRIGHTNESS": [320.5], "SCAN": [1.0],
+         "TRACK": [1.0], "ACQ_DATE": ["2024-04-01"], "ACQ_TIME": ["0312"],
+         "SATELLITE": ["Terra"], "INSTRUMENT": ["MODIS"], "CONFIDENCE": [80],
+         "VERSION": ["6.1NRT"], "BRIGHT_T31": [290.1], "FRP": [12.3], "DAYNIGHT": ["D"],
+         "TYPE": [0]},
+        geometry=[Point(110.01, 41.01)], crs="EPSG:4326")
+    gdf.to_file(land / "fire_archive_M-C61.shp")
+    assert ingest_family("fire_hotspots", home, gate=False) == []  # no marker yet
+    write(land / "fire_archive_M-C61.ready", "")  # marks the whole set
+    [row] = ingest_family("fire_hotspots", home, gate=False)
+    assert (row.format, row.rows_accepted) == ("firms/shapefile/archive_15", 1)
+    assert list(land.iterdir()) == []
+
+
+def _workbook(path, sheets: dict[str, list[list]]):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for r in rows:
+            ws.append(r)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+
+
+PEST_HEAD = ["报告编号", "县区代码", "报告日期", "有害生物", "发生面积(亩)", "危害程度"]
+README_SHEET = [["本表为2024年林业有害生物发生情况上报表"], ["填报说明：每行一次调查。"],
+                ["联系人：张三"]]
+
+
+def test_workbook_every_sheet_is_tried(home):
+    land = home.landing_for("pest_reports")
+    _workbook(land / "a_readme_first.xlsx", {
+        "说明": README_SHEET,
+        "Sheet2": [],
+        "病虫害": [["2024年病虫害发生情况"], [], PEST_HEAD,
+                   ["R1", "150222", "2024-05-01", "美国白蛾", 2, "轻度"],
+                   ["R2", "150222", "2024-05-02", "美国白蛾", "x", "中度"]],
+    })
+    _workbook(land / "b_nothing_fits.xlsx", {
+        "说明": README_SHEET, "Sheet2": [], "统计": [["乡镇", "户数"], ["城关镇", 12]]})
+    _workbook(land / "c_two_sheets.xlsx", {
+        "2023": [PEST_HEAD, ["R3", "150222", "2023-05-01", "美国白蛾", 2, "轻度"]],
+        "2024": [PEST_HEAD, ["R4", "150222", "2024-05-01", "美国白蛾", 2, "轻度"]]})
+    rows = {r.file_name: r for r in ingest_family("pest_reports", home, gate=False)}
+    _identity(rows.values())
+    a = rows["a_readme_first.xlsx"]
+    assert (a.status, a.format, a.rows_accepted, a.rows_quarantined) == (
+        "loaded", "xlsx/sheet:病虫害", 1, 1)
+    assert "read sheet '病虫害' (not: '说明', 'Sheet2')" in a.detail
+    assert "header in row 3" in a.detail
+    q = _quarantine(home, "pest_reports")
+    assert q.loc[q["file_name"] == "a_readme_first.xlsx", "row_number"].tolist() == [5]
+    b = rows["b_nothing_fits.xlsx"]
+    assert b.status == "unknown_layout"
+    assert b.error == (
+        "b_nothing_fits.xlsx: no sheet matches the pest_reports contract; sheets: '说明' (no "
+        "contract column; row 1: 本表为2024年林业有害生物发生情况上报表); 'Sheet2' (empty); "
+        "'统计' (no contract column; row 1: 乡镇, 户数)")
+    assert (b.rows_received, b.rows_quarantined) == (3, 3)  # 2 read-me lines + 1 row, counted
+    c = rows["c_two_sheets.xlsx"]
+    assert c.status == "unknown_layout" and "several sheets match" in c.error
+    assert "'2023', '2024'" in c.error and (c.rows_received, c.rows_quarantined) == (2, 2)

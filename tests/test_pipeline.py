@@ -160,3 +160,35 @@ def test_every_mart_and_column_is_described_and_docs_generate(built):
     out = pipeline.run_dbt(["docs", "generate"], db, p)
     assert "Catalog written" in out
     assert (p.dbt / "target" / "catalog.json").exists()
+
+
+def test_alerts_reach_the_marts_through_a_snapshot_and_select_only_their_models(built):
+    """An alert recorded by an alerting run is in fct_alerts after the next build; the build
+    rebuilds the monitoring models because the store's snapshot changed, and nothing else that
+    depends on the raw families."""
+    from monitoring import store
+
+    p, _, _ = built
+    pipeline.build("before-alert", p=p)
+    pipeline.gate("before-alert", p=p)
+    pipeline.publish("before-alert", p=p)
+    alert = store.Alert("fire_event:test", "fire_event", "high", "山火 <F07>", "3 detections",
+                        zone_ids=("F07",), county_codes=("150222",), lon=110.1, lat=40.9)
+    assert len(store.record([alert], by="alert-run")) == 1
+    store.set_state("fire_event:test", "acknowledged", by="duty officer")
+    pipeline.export_monitoring(p)  # what build() does first
+    inputs = pipeline.build_inputs(p)
+    assert {"alerts", "alert_changes"} <= set(inputs)
+    selected = pipeline.selection(inputs, pipeline._published_inputs(p.published))
+    assert selected is not None
+    assert sorted(selected) == sorted(["source:monitoring.alert_changes+",
+                                       "source:monitoring.alerts+", pipeline.EVERY_RUN])
+    db = pipeline.build("after-alert", p=p)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute("select alert_type, state, title, county_codes, n_state_changes, "
+                          "state_history, n_undelivered_changes from fct_alerts").fetchall()
+    finally:
+        con.close()
+    assert row == [("fire_event", "acknowledged", "山火 <F07>", ["150222"], 2,
+                    "opened → acknowledged", 2)]

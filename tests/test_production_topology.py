@@ -1,7 +1,9 @@
 """The production topology of docker-compose.yml, for real but without containers: Airflow with
 CeleryExecutor on this machine's PostgreSQL and Redis, api-server, scheduler, dag-processor and a
 Celery worker as separate processes; the three ingestion DAGs and then ``sinkwatch_nightly`` are
-triggered through the REST API (JWT from the simple auth manager) on the small sample data.
+triggered through the REST API on the small sample data. Login as in production: the FAB auth
+manager, the admin created (and later given a new password) by the init job's command, a viewer
+created with ``airflow users create`` who can read but not trigger, JWTs from ``/auth/token``.
 
 Skipped only when PostgreSQL (127.0.0.1:5432) or Redis (127.0.0.1:6379) do not answer; ``.ci/run``
 starts both."""
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import urllib.request
 from pathlib import Path
 
 import duckdb
@@ -75,12 +78,27 @@ def _run(workdir: Path) -> None:
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://")
         assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
+        assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith(".FabAuthManager")
+        assert not [k for k in env if "SIMPLE_AUTH_MANAGER" in k]
 
         topo.wait_healthy(timeout=240)
         # the UI and the API require login: no token, no DAGs; a wrong password gets no token
         assert topo.request("GET", "/api/v2/dags", auth=False)[0] == 401
-        assert topo.request("POST", "/auth/token", {"username": "admin", "password": "x"},
-                            auth=False)[0] == 401
+        assert topo.login("admin", "x")[0] == 401
+        assert topo.login("nobody", topo.password)[0] == 401
+        # the UI's login page is FAB's (users from the metadata database)
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(f"{topo.base_url}/auth/login/", timeout=30) as resp:
+            assert resp.status == 200 and 'name="password"' in resp.read().decode()
+        # a Viewer reads DAGs and runs but cannot unpause or trigger
+        status, body = topo.login(topo.viewer, topo.viewer_password)
+        assert status == 201, body
+        viewer = body["access_token"]
+        assert topo.request("GET", "/api/v2/dags", token=viewer)[0] == 200
+        assert topo.request("PATCH", f"/api/v2/dags/{NIGHTLY_DAG}", {"is_paused": False},
+                            token=viewer)[0] == 403
+        assert topo.request("POST", f"/api/v2/dags/{NIGHTLY_DAG}/dagRuns",
+                            {"logical_date": None}, token=viewer)[0] == 403
 
         states = topo.run_pipeline()
         assert set(states.values()) == {"success"}, states
@@ -89,6 +107,11 @@ def _run(workdir: Path) -> None:
         assert probes["scheduler"].startswith("200"), probes
         assert "Found one alive job" in probes["dag-processor"], probes
         assert "pong" in probes["worker"], probes
+        # a new admin password from .env: the init job's command sets it, the old one is refused
+        old = topo.password
+        assert "updated" in topo.set_admin_password(old + "-new")
+        assert topo.login("admin", old)[0] == 401
+        assert topo.login("admin", old + "-new")[0] == 201
         db_name, redis_db = topo.db_name, topo.redis_db
 
     # everything it started is gone: processes (whole groups), the database, the Redis keys

@@ -367,10 +367,34 @@ def test_rows_are_consistent_with_the_land_class(generated, parcels) -> None:
             assert p["land_class"] == "forest"
         if r["pest"] == "pine_wilt_nematode":
             assert r["host"].startswith("Pinus") and int(r["dead_trees"]) > 0
+            assert shapely.contains_xy(p["wgs"], float(r["lon"]), float(r["lat"]))
+        else:
+            assert r["lon"] == r["lat"] == ""
         if r["pest"] in ("fall_webworm", "asian_longhorned_beetle"):
             assert r["host"] in ("Populus simonii", "Ulmus pumila") and r["damaged_rate_pct"]
         assert float(r["affected_area_mu"]) <= _area_mu(p["aea"]) * 1.001
     assert set(pests) == set(FAMILIES["pest_reports"].column("pest").allowed)
+
+
+def test_a_grassland_parcel_collapses_in_the_latest_year(generated) -> None:
+    """The ndvi_anomaly story (sample_data.remote_sensing.COLLAPSE): one typical-steppe parcel
+    of 达茂旗 keeps 40-85 % of its usual summer NDVI in 2025, as good-quality composites."""
+    from sample_data.remote_sensing import COLLAPSE
+
+    rows = _family_rows(generated, "vegetation_indices")
+    by_parcel = defaultdict(dict)
+    for r in rows:
+        by_parcel[r["parcel_id"]][r["date"]] = (float(r["ndvi"]), r["quality"])
+    ratios = {}
+    for pid, v in by_parcel.items():
+        summer = [(date(2025, 1, 1) + timedelta(days=d - 1), date(2024, 1, 1) + timedelta(
+            days=d - 1)) for d in (193, 209, 225)]
+        ratios[pid] = max(v[a.isoformat()][0] / v[b.isoformat()][0] for a, b in summer)
+    collapsed = [pid for pid, r in ratios.items() if r < 0.6]
+    assert len(collapsed) == 1 and collapsed[0].startswith("150223-G-")
+    for d in COLLAPSE:
+        assert by_parcel[collapsed[0]][(date(2025, 1, 1) + timedelta(days=d - 1)).isoformat()][
+            1] == "0"
 
 
 def test_forest_plots_are_remeasured(generated) -> None:

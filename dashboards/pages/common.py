@@ -18,8 +18,6 @@ from dashboards.core import (
     OUTSIDE_ZH,
     WAN_MU,
     Col,
-    Fig,
-    Figure,
     Marts,
     Table,
     _county_names,
@@ -28,13 +26,13 @@ from dashboards.core import (
     as_bool,
     as_int,
     as_str,
-    base_layout,
     display_unit,
     fmt_num,
     isnull,
     latest_per,
     scaled,
 )
+from dashboards.figures import Fig, Figure, base_layout
 from sinkwatch.config import BOUNDARIES_GEOJSON
 
 
@@ -446,10 +444,13 @@ CAUSES = {
     "drought": "Drought",
     "harvest": "Harvest",
     "land_use_change": "Land-use change",
+    "soil_carbon": "Soil carbon (management change)",
+    "mortality": "Tree mortality (plots)",
 }
 CAUSES_ZH = {"fire": "火灾（生物量CO₂）", "fire_non_co2": "火灾CH₄与N₂O",
              "pest": "病虫害", "pests": "病虫害", "drought": "干旱",
              "harvest": "采伐", "land_use_change": "土地用途变化",
+             "soil_carbon": "土壤碳（经营方式变化）", "mortality": "林木枯损（样地）",
              "Cause under investigation": "火因调查中"}
 
 

@@ -10,14 +10,11 @@ from dashboards import geo
 from dashboards.core import (
     WAN_MU,
     Col,
-    Fig,
-    Figure,
     Kpi,
     Marts,
     Page,
     Section,
     Table,
-    base_layout,
     county_names,
     fmt_num,
     isnull,
@@ -25,6 +22,7 @@ from dashboards.core import (
     pick,
     scaled,
 )
+from dashboards.figures import Fig, Figure, base_layout
 from dashboards.pages.common import counties_geo, county_indicator_table
 
 QUOTA_MU = 500.0

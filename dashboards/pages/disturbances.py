@@ -11,22 +11,19 @@ from dashboards import geo
 from dashboards.core import (
     WAN_MU,
     Col,
-    Fig,
-    Figure,
     Kpi,
     Marts,
     Page,
     Section,
     Table,
-    base_layout,
     county_names,
     fmt_num,
     isnull,
     num_or_none,
     pick,
     scaled,
-    text_array,
 )
+from dashboards.figures import Fig, Figure, base_layout, text_array
 from dashboards.pages.common import (
     SEVERITY,
     cause_name,

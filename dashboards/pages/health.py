@@ -8,26 +8,15 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards.core import (
-    Col,
-    Fig,
-    Figure,
-    Kpi,
-    Marts,
-    Page,
-    Section,
-    Table,
-    base_layout,
-    isnull,
-    pick,
-)
+from dashboards.core import Col, Kpi, Marts, Page, Section, Table, isnull, pick
+from dashboards.figures import Fig, Figure, base_layout
 from dashboards.pages.common import generic_table
 
 #: How old (days) the newest file of a source may be before it is flagged as stale.
 EXPECTED_DAYS = {
     "fire_hotspots": 2, "vegetation_indices": 32, "fire_reports": 31, "pest_reports": 31,
     "parcels": 400, "forest_plots": 400, "grassland_quadrats": 400, "wetland_surveys": 400,
-    "demo_forests": 400,
+    "demo_forests": 400, "weather_daily": 2,
 }
 FAMILY_NAMES = {
     "fire_hotspots": ("卫星火点（FIRMS）", "Fire hotspots (FIRMS)"),
@@ -39,6 +28,7 @@ FAMILY_NAMES = {
     "grassland_quadrats": ("草原样方", "Grassland quadrats"),
     "wetland_surveys": ("湿地调查", "Wetland surveys"),
     "demo_forests": ("示范碳汇林", "Demonstration forests"),
+    "weather_daily": ("气象日值", "Daily weather"),
 }
 
 
@@ -327,11 +317,10 @@ def page(marts: Marts, now: dt.datetime) -> Page:
                 "name_zh": "打开 GX 数据文档（全部套件与校验结果）",
                 "name_en": "Open the GX Data Docs (all suites and validation results)",
                 "value": "gx/index.html"}] if docs else [],
-        note_zh="数据文档随站点一同发布（gx/ 目录）；"
-        "其页面样式取自 GX 的在线资源，离线时版式可能简化。"
+        note_zh="数据文档随站点一同发布（gx/ 目录），可完全离线浏览：不加载任何外部样式或脚本。"
         if docs else "暂未提供：尚未生成 GX 数据文档。",
-        note_en="The Data Docs are copied into the site (gx/); their own styles come from GX's "
-        "online assets and may look plain offline." if docs else
+        note_en="The Data Docs are copied into the site (gx/) and work fully offline: they load "
+        "no external stylesheet or script." if docs else
         "Not yet available: no GX Data Docs have been built yet.",
     )
     tbl_gate = gate_table(gsrc, grecs)

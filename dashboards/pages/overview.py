@@ -14,18 +14,17 @@ from dashboards.core import (
     UNKNOWN_COLOUR,
     WAN_MU,
     Col,
-    Figure,
     Kpi,
     Marts,
     Page,
     Section,
     Table,
     _indicator_sort_key,
-    base_layout,
     fmt_num,
     land,
     scaled,
 )
+from dashboards.figures import Figure, base_layout
 from dashboards.pages.common import (
     city_figure,
     city_indicator_table,

@@ -12,14 +12,11 @@ from dashboards import geo
 from dashboards.core import (
     WAN_MU,
     Col,
-    Fig,
-    Figure,
     Kpi,
     Marts,
     Page,
     Section,
     Table,
-    base_layout,
     county_names,
     fmt_num,
     isnull,
@@ -28,6 +25,7 @@ from dashboards.core import (
     pick,
     scaled,
 )
+from dashboards.figures import Fig, Figure, base_layout
 from dashboards.pages.common import (
     cause_name,
     counties_geo,

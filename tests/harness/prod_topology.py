@@ -1,7 +1,10 @@
 """The production topology without containers: Airflow with ``CeleryExecutor`` on the real
 PostgreSQL (metadata, Celery result backend) and Redis (Celery broker) of this machine, with the
 api-server, scheduler, dag-processor and a Celery worker running as separate processes, exactly the
-services of ``docker-compose.yml`` minus the containers.
+services of ``docker-compose.yml`` minus the containers. Login as in production: the FAB auth
+manager (users and roles in the metadata database), the admin created by the init job's command
+(``sinkwatch ensure-admin``), a viewer created with ``airflow users create``, JWTs from
+``POST /auth/token``.
 
 Used by ``tests/test_production_topology.py`` and runnable by hand::
 
@@ -30,6 +33,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.users import FAB_AUTH_MANAGER
 from sinkwatch.airflow_env import airflow_env
 from sinkwatch.config import REPO_ROOT, Paths
 
@@ -122,6 +126,8 @@ class Topology:
     db_name: str = field(default_factory=lambda: f"sinkwatch_ci_{secrets.token_hex(4)}")
     queue: str = field(default_factory=lambda: f"sinkwatch_ci_{secrets.token_hex(4)}")
     password: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    viewer: str = "viewer"
+    viewer_password: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     redis_db: int | None = None
     port: int = 0
     env: dict[str, str] = field(default_factory=dict)
@@ -176,7 +182,12 @@ class Topology:
         self.run(["airflow", "db", "migrate"], timeout=300)
         self.run(["airflow", "pools", "set", "duckdb_build", "1", "one writer per DuckDB file"])
         self.log("migrated, pool duckdb_build created")
-        self._write_password_file()
+        # users as in production: the admin by the init job's command, a viewer by the CLI
+        self.set_admin_password(self.password)
+        self.run(["airflow", "users", "create", "--username", self.viewer, "--role", "Viewer",
+                  "--firstname", "Vera", "--lastname", "Viewer", "--email", "viewer@example.org",
+                  "--password", self.viewer_password])
+        self.log("admin and viewer created (FAB auth manager)")
         self.spawn("api-server", ["airflow", "api-server", "--port", str(self.port)])
         self.spawn("scheduler", ["airflow", "scheduler"])
         self.spawn("dag-processor", ["airflow", "dag-processor"])
@@ -249,13 +260,16 @@ class Topology:
             r.delete(CLAIM_KEY)
         self.redis_db = None
 
-    def _write_password_file(self) -> None:
-        """Simple auth manager: users come from config, passwords from this file (the api-server
-        only generates passwords for users missing from it)."""
-        f = Path(self.env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"])
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(json.dumps({"admin": self.password}) + "\n")
-        f.chmod(0o600)
+    def set_admin_password(self, password: str) -> str:
+        """What the init job does on every ``docker compose up``: create the admin from
+        AIRFLOW_ADMIN_USER/AIRFLOW_ADMIN_PASSWORD, or set its password (only this command sees
+        the password, as only airflow-init gets it in docker-compose.yml)."""
+        out = self.run(["sinkwatch", "ensure-admin"],
+                       extra_env={"AIRFLOW_ADMIN_USER": "admin",
+                                  "AIRFLOW_ADMIN_PASSWORD": password})
+        self.password = password
+        self._token = ""
+        return out
 
     def _build_env(self) -> dict[str, str]:
         from cryptography.fernet import Fernet
@@ -284,9 +298,7 @@ class Topology:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE":
-                str(airflow_home / "simple_auth_manager_passwords.json"),
+            "AIRFLOW__CORE__AUTH_MANAGER": FAB_AUTH_MANAGER,
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__PORT": str(self.port),
             "AIRFLOW__API__WORKERS": "1",
@@ -318,10 +330,12 @@ class Topology:
         return env
 
     # -- processes --------------------------------------------------------------------------
-    def run(self, cmd: list[str], timeout: int = 120) -> str:
+    def run(self, cmd: list[str], timeout: int = 120,
+            extra_env: dict[str, str] | None = None) -> str:
         name = "_".join(cmd[:3]).replace("-", "_")
         logf = self.logdir / f"{name}.log"
-        proc = subprocess.run([_bin(cmd[0]), *cmd[1:]], env=self.env, cwd=self.workdir,
+        env = {**self.env, **(extra_env or {})}
+        proc = subprocess.run([_bin(cmd[0]), *cmd[1:]], env=env, cwd=self.workdir,
                               capture_output=True, text=True, timeout=timeout)
         out = proc.stdout + proc.stderr
         logf.write_text(out)
@@ -352,10 +366,12 @@ class Topology:
 
     # -- REST API ---------------------------------------------------------------------------
     def request(self, method: str, path: str, body: dict | None = None,
-                auth: bool = True, timeout: float = 30) -> tuple[int, dict]:
+                auth: bool = True, timeout: float = 30,
+                token: str | None = None) -> tuple[int, dict]:
+        """A REST call; with ``auth`` as the admin, or as whoever ``token`` belongs to."""
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if auth:
-            headers["Authorization"] = f"Bearer {self.token()}"
+            headers["Authorization"] = f"Bearer {token or self.token()}"
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.base_url + path, data=data, method=method,
                                      headers=headers)
@@ -371,12 +387,15 @@ class Topology:
             except ValueError:
                 return exc.code, {"detail": raw.decode(errors="replace")}
 
+    def login(self, username: str, password: str) -> tuple[int, dict]:
+        """FAB's token endpoint (``POST /auth/token``): 201 and ``access_token`` on success."""
+        return self.request("POST", "/auth/token", {"username": username, "password": password},
+                            auth=False)
+
     def token(self) -> str:
-        """A JWT from the simple auth manager's token endpoint (POST /auth/token)."""
+        """The admin's JWT (cached until the password changes)."""
         if not self._token:
-            status, body = self.request("POST", "/auth/token",
-                                        {"username": "admin", "password": self.password},
-                                        auth=False)
+            status, body = self.login("admin", self.password)
             if status not in (200, 201):
                 raise RuntimeError(f"login failed: {status} {body}")
             self._token = body["access_token"]

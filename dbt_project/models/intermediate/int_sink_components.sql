@@ -7,10 +7,17 @@
 --   soc_loss       grassland soil carbon lost after a management change (e.g. nominal -> severely
 --                  degraded): an emission, always deducted. Both carry area 0 (the tier1 row
 --                  carries the parcel's area)
---   loss_fire_co2  fire CO2 through biomass loss (Eq 2.14)      } deducted only where the parcel-
---   loss_pest_co2  pest CO2 through biomass loss (Eq 2.14)      } year is NOT by stock difference:
---                                                                 there they are inside the stock
---                                                                 change already ("of which")
+--   loss_fire_co2  fire CO2 (Eq 2.27)                           } deducted unless a plot of the
+--   loss_pest_co2  pest CO2 through biomass loss (Eq 2.14)      } parcel recorded the loss between
+--                                                                 two tallies: then it is inside
+--                                                                 that stock change already ("of
+--                                                                 which"), whatever the year's
+--                                                                 method (int_disturbance_losses_
+--                                                                 allocated): counted exactly once
+--   loss_mortality_co2  natural mortality measured on the remeasured plots (trees dead or gone
+--   loss_harvest_co2    between tallies; trees cut: Eq 2.11-2.13), per tree-forest parcel-year:
+--                       deducted in gain_loss years (removals there are gross growth), inside the
+--                       stock change ("of which") in stock_difference years
 --   fire_non_co2   fire CH4 + N2O (Eq 2.27), always deducted
 --   wetland_ch4    wetland CH4 (tier1_no_change rows carrying the wetland area), always deducted
 with forest_sink as (
@@ -34,7 +41,7 @@ fires as (
 ),
 
 losses as (
-    select * from {{ ref('int_disturbance_losses_estimated') }}
+    select * from {{ ref('int_disturbance_losses_allocated') }}
     where loss_co2e_t > 0
 ),
 
@@ -66,9 +73,20 @@ disturbance as (
         losses.year, losses.zone_id, losses.county_code, losses.land_class, losses.parcel_id,
         losses.report_id,
         'loss_' || losses.cause || '_co2', cast(null as varchar), 0.0, losses.loss_co2e_t,
-        coalesce(forest_sink.method, 'gain_loss') <> 'stock_difference',
+        losses.is_deducted,
     from losses
-    left join forest_sink on losses.parcel_id = forest_sink.parcel_id and losses.year = forest_sink.year
+    union all
+    select
+        year, zone_id, county_code, land_class, parcel_id, parcel_id,
+        'loss_mortality_co2', null, 0.0, mortality_co2e_t, method = 'gain_loss',
+    from forest_sink
+    where mortality_co2e_t <> 0
+    union all
+    select
+        year, zone_id, county_code, land_class, parcel_id, parcel_id,
+        'loss_harvest_co2', null, 0.0, harvest_co2e_t, method = 'gain_loss',
+    from forest_sink
+    where harvest_co2e_t <> 0
     union all
     select
         year, zone_id, county_code, land_class, parcel_id, report_id,

@@ -96,7 +96,24 @@ terms as (
     select year, zone_id, county_code, land_class, 'factor',
         'factor|root_shoot|temperate_asia', root_shoot_u95_co2e_t,
     from forest_sink
-    -- disturbance losses deducted from the sink (gain-loss years, parcels without a stock estimate)
+    -- mortality and harvest measured on the plots, deducted in gain-loss years: their own stratum
+    -- estimates and the carbon fraction (the same CF key as the removals: fully correlated)
+    union all
+    select year, zone_id, county_code, land_class, 'sampling',
+        'sampling|' || mortality_sampling_key, -mortality_sampling_u95_co2e_t,
+    from forest_sink
+    where method = 'gain_loss' and mortality_sampling_key is not null
+    union all
+    select year, zone_id, county_code, land_class, 'sampling',
+        'sampling|' || harvest_sampling_key, -harvest_sampling_u95_co2e_t,
+    from forest_sink
+    where method = 'gain_loss' and harvest_sampling_key is not null
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|carbon_fraction_biomass|' || cf_stratum, -(mortality_co2e_t + harvest_co2e_t) * cf_u95_pct / 100.0,
+    from forest_sink
+    where method = 'gain_loss'
+    -- disturbance losses deducted from the sink (int_sink_components decides per loss)
     union all
     select year, zone_id, county_code, land_class, 'sampling',
         'sampling|' || sampling_key, -loss_co2e_t * sampling_u95_pct / 100.0,
@@ -111,28 +128,47 @@ terms as (
     select year, zone_id, county_code, land_class, 'factor',
         'factor|disturbance_fd|' || fd_stratum, -loss_co2e_t * fd_u95_pct / 100.0,
     from deducted_losses
-    where loss_route in ('stock_density_fd', 'area_fd')
+    where loss_route = 'area_fd'
     union all
     select year, zone_id, county_code, land_class, 'factor',
         'factor|fire_fuel_consumed|' || fuel_stratum, -loss_co2e_t * fuel_u95_pct / 100.0,
     from deducted_losses
-    where loss_route = 'fuel_consumed_cf'
-    -- fire CH4 and N2O: fuel consumed (shared by both gases) and each gas's emission factor
+    where loss_route = 'fire_eq_2_27' and fuel_stratum is not null
     union all
-    select fires.year, fires.zone_id, fires.county_code, fires.land_class, 'factor',
-        'factor|fire_fuel_consumed|' || fires.fuel_stratum, -fires.emissions_co2e_t * fuel.u95_pct / 100.0,
-    from fires
-    inner join factors as fuel on fuel.parameter = 'fire_fuel_consumed' and fuel.stratum = fires.fuel_stratum
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|combustion_factor|' || combustion_stratum, -loss_co2e_t * combustion_u95_pct / 100.0,
+    from deducted_losses
+    where loss_route = 'fire_eq_2_27' and combustion_stratum is not null
     union all
-    select fires.year, fires.zone_id, fires.county_code, fires.land_class, 'factor',
-        'factor|fire_ef_ch4|' || fires.ef_stratum, -fires.ch4_co2e_t * ef.u95_pct / 100.0,
-    from fires
-    inner join factors as ef on ef.parameter = 'fire_ef_ch4' and ef.stratum = fires.ef_stratum
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|fire_ef_co2|' || ef_stratum, -loss_co2e_t * ef_u95_pct / 100.0,
+    from deducted_losses
+    where loss_route = 'fire_eq_2_27'
+    -- fire CH4 and N2O (Eq 2.27): the fuel burnt, shared by every gas of the fire (plot AGB sampling
+    -- and C_f, or the Table 2.4 value), and each gas's emission factor
     union all
-    select fires.year, fires.zone_id, fires.county_code, fires.land_class, 'factor',
-        'factor|fire_ef_n2o|' || fires.ef_stratum, -fires.n2o_co2e_t * ef.u95_pct / 100.0,
+    select year, zone_id, county_code, land_class, 'sampling',
+        'sampling|' || sampling_key, -emissions_co2e_t * fuel_u95_pct / 100.0,
     from fires
-    inner join factors as ef on ef.parameter = 'fire_ef_n2o' and ef.stratum = fires.ef_stratum
+    where fuel_source = 'plot_agb'
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|combustion_factor|' || combustion_stratum, -emissions_co2e_t * combustion_u95_pct / 100.0,
+    from fires
+    where fuel_source = 'plot_agb'
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|fire_fuel_consumed|' || fuel_stratum, -emissions_co2e_t * fuel_u95_pct / 100.0,
+    from fires
+    where fuel_source = 'ipcc_table_2_4'
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|fire_ef_ch4|' || ef_stratum, -ch4_co2e_t * ef_ch4_u95_pct / 100.0,
+    from fires
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|fire_ef_n2o|' || ef_stratum, -n2o_co2e_t * ef_n2o_u95_pct / 100.0,
+    from fires
     -- grassland soil carbon: SOC_REF and the management factors (F_LU = 1 and D are exact)
     union all
     select soil_carbon_factors.year, soil_carbon_factors.zone_id, soil_carbon_factors.county_code,

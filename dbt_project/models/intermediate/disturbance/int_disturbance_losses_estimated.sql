@@ -1,19 +1,22 @@
--- Carbon lost to disturbances, one row per fire or pest report (IPCC 2006 V4 Ch2 Eq 2.14:
--- L = A x B_W x (1 + R) x CF x fd, in t C and t CO2e; see reference s4.1 and s4.4).
--- B_W x (1 + R) x CF is the plot-measured carbon density (t C/ha, above + below ground) of the
--- parcel's stratum at the nearest inventory cycle (the latest at or before the report year, else
--- the first). Routes (seed_fire_vegetation_map.co2_route, seed_pest_loss_fractions.loss_route):
---   stock_density_fd  forest fire: burned ha x density x fd (forest_wildfire)
---   fuel_consumed_cf  shrub fire, or a forest fire on a parcel without a plot estimate: burned ha x
---                     M_B*C_f (Table 2.4, t d.m./ha combusted) x CF
+-- Carbon lost to disturbances, one row per fire or pest report, in t C and t CO2e.
+-- Fires: the CO2 of IPCC 2006 V4 Ch2 Eq 2.27 (int_fire_emissions_estimated: A x M_B x C_f x
+-- G_ef(CO2), the same fuel as the fire's CH4 and N2O; M_B from our plots where they exist);
+-- loss_c_t = CO2 / (44/12). Pests: Eq 2.14, L = A x B_W x (1 + R) x CF x fd, where B_W x (1 + R) x
+-- CF is the plot-measured carbon density (t C/ha, above + below ground) of the parcel's stratum at
+-- the nearest inventory cycle (the latest at or before the report year, else the first), and fd
+-- the fraction of biomass lost per disturbance type and severity (seed_pest_loss_fractions ->
+-- seed_carbon_factors.disturbance_fd, each row with its source). Routes:
+--   fire_eq_2_27      forest fire: CO2 of the fuel burnt (Eq 2.27)
+--   not_reported      grassland fire (Table 2.5 note: regrowth balances it) and shrub fire (shrub
+--                     biomass is outside the account on both sides: its growth is not measured)
 --   dead_tree_count   pest with reported dead trees: n x mean live-tree carbon of the host species
 --                     in the plots (fd = 1 per dead tree; below ground from the root allometry)
 --   area_fd           pest without a count: affected ha x density x fd(severity)
---   none              defoliators without mortality (fd = 0), grassland fires (CO2 not reported)
+--   none              defoliators without mortality (fd = 0)
 --   soc_management    grassland rodents: a soil-carbon management effect, not estimated here
 -- Uncertainty (95 % half-width, %) of each input, combined by Eq 3.1 into loss_u95_pct.
 with fires as (
-    select * from {{ ref('stg_reports__fires') }}
+    select * from {{ ref('int_fire_emissions_estimated') }}
 ),
 
 pests as (
@@ -36,10 +39,6 @@ species as (
     select * from {{ ref('seed_species') }}
 ),
 
-vegetation_map as (
-    select * from {{ ref('seed_fire_vegetation_map') }}
-),
-
 loss_fractions as (
     select * from {{ ref('seed_pest_loss_fractions') }}
 ),
@@ -56,40 +55,18 @@ factors as (
 
 reports as (
     select
-        fires.report_id,
-        'fire' as cause,
-        fires.vegetation_type as agent,
-        cast(null as varchar) as severity,
-        cast(null as varchar) as host_species,
-        fires.fire_year as year,
-        fires.parcel_id,
-        fires.county_code as reported_county_code,
-        fires.burned_area_ha as affected_area_ha,
-        cast(null as integer) as dead_trees,
-        vegetation_map.co2_route as route,
-        vegetation_map.fd_stratum,
-        vegetation_map.fuel_stratum,
-        vegetation_map.cf_stratum as fallback_cf_stratum,
-        vegetation_map.land_class as mapped_land_class,
-    from fires
-    inner join vegetation_map on fires.vegetation_type = vegetation_map.vegetation_type
-    union all
-    select
         pests.report_id,
-        'pest',
-        pests.pest,
+        pests.pest as agent,
         pests.severity,
-        pests.host,
-        pests.report_year,
+        pests.host as host_species,
+        pests.report_year as year,
         pests.parcel_id,
-        pests.county_code,
-        pests.affected_area_mu / 15.0,
+        pests.county_code as reported_county_code,
+        pests.affected_area_mu / 15.0 as affected_area_ha,
         pests.dead_trees,
-        loss_fractions.loss_route,
+        loss_fractions.loss_route as route,
         loss_fractions.fd_stratum,
-        null,
-        null,
-        pest_classes.land_class,
+        pest_classes.land_class as mapped_land_class,
     from pests
     inner join loss_fractions
         on pests.pest = loss_fractions.pest and pests.severity = loss_fractions.severity
@@ -146,7 +123,6 @@ routed as (
     select
         reports.*,
         case
-            when reports.route = 'stock_density_fd' and nearest_stock.report_id is null then 'fuel_consumed_cf'
             when reports.route = 'dead_tree_count' and nearest_tree_mean.report_id is null then 'area_fd'
             else reports.route
         end as loss_route,
@@ -166,47 +142,109 @@ routed as (
     left join species on reports.host_species = species.species
 ),
 
-estimated as (
+pest_losses as (
     select
-        routed.*,
+        routed.report_id,
+        'pest' as cause,
+        routed.agent,
+        routed.severity,
+        routed.host_species,
+        routed.year,
+        routed.parcel_id,
+        routed.reported_county_code,
+        routed.mapped_land_class,
+        routed.loss_route,
+        routed.affected_area_ha,
+        routed.dead_trees,
         fd.value as fd,
-        fd.u95_pct as fd_u95_pct,
-        fuel.value as fuel_consumed_t_dm_per_ha,
-        fuel.u95_pct as fuel_u95_pct,
+        routed.stock_cycle_year,
+        routed.stratum_id,
+        routed.carbon_t_per_ha_mean,
+        routed.tree_cycle_year,
+        routed.mean_tree_carbon_kg,
+        cast(null as varchar) as fuel_source,
+        cast(null as double) as fuel_mass_t_dm_per_ha,
+        cast(null as double) as combustion_factor,
         case routed.loss_route
-            when 'stock_density_fd' then routed.stock_cf_stratum
-            when 'area_fd' then routed.stock_cf_stratum
-            when 'dead_tree_count' then routed.host_cf_stratum
-            when 'fuel_consumed_cf' then routed.fallback_cf_stratum
-        end as cf_stratum,
-        case routed.loss_route
-            when 'stock_density_fd' then routed.affected_area_ha * routed.carbon_t_per_ha_mean * fd.value
             when 'area_fd' then routed.affected_area_ha * routed.carbon_t_per_ha_mean * fd.value
             when 'dead_tree_count' then routed.dead_trees * routed.mean_tree_carbon_kg / 1000.0
-            when 'fuel_consumed_cf' then routed.affected_area_ha * fuel.value * cf_fallback.value
             else 0.0
         end as loss_c_t_raw,
         case
-            when routed.loss_route in ('stock_density_fd', 'area_fd')
+            when routed.loss_route = 'area_fd'
                 then 100.0 * 1.96 * routed.carbon_t_per_ha_se / nullif(routed.carbon_t_per_ha_mean, 0)
             when routed.loss_route = 'dead_tree_count'
                 then 100.0 * 1.96 * routed.mean_tree_carbon_se_kg / nullif(routed.mean_tree_carbon_kg, 0)
         end as sampling_u95_pct,
         case
-            when routed.loss_route in ('stock_density_fd', 'area_fd')
+            when routed.loss_route = 'area_fd'
                 then 'forest_stock|' || routed.stratum_id || '|' || routed.stock_cycle_year
             when routed.loss_route = 'dead_tree_count'
                 then 'tree_mean|' || routed.host_species || '|' || routed.tree_cycle_year
         end as sampling_key,
+        case routed.loss_route
+            when 'area_fd' then routed.stock_cf_stratum
+            when 'dead_tree_count' then routed.host_cf_stratum
+        end as cf_stratum,
+        routed.fd_stratum,
+        fd.u95_pct as fd_u95_pct,
+        cast(null as varchar) as fuel_stratum,
+        cast(null as double) as fuel_u95_pct,
+        cast(null as varchar) as combustion_stratum,
+        cast(null as double) as combustion_u95_pct,
+        cast(null as varchar) as ef_stratum,
+        cast(null as double) as ef_u95_pct,
     from routed
     left join factors as fd
         on fd.parameter = 'disturbance_fd' and fd.stratum = routed.fd_stratum
-        and routed.loss_route in ('stock_density_fd', 'area_fd')
-    left join factors as fuel
-        on fuel.parameter = 'fire_fuel_consumed' and fuel.stratum = routed.fuel_stratum
-        and routed.loss_route = 'fuel_consumed_cf'
-    left join factors as cf_fallback
-        on cf_fallback.parameter = 'carbon_fraction_biomass' and cf_fallback.stratum = routed.fallback_cf_stratum
+        and routed.loss_route = 'area_fd'
+),
+
+fire_losses as (
+    -- CO2 of Eq 2.27 (t CO2) -> t C by 44/12; inputs: fuel (plot sampling or Table 2.4), C_f, G_ef
+    select
+        fires.report_id,
+        'fire' as cause,
+        fires.vegetation_type as agent,
+        cast(null as varchar) as severity,
+        cast(null as varchar) as host_species,
+        fires.year,
+        fires.parcel_id,
+        fires.county_code as reported_county_code,
+        fires.land_class as mapped_land_class,
+        case fires.co2_route when 'eq_2_27' then 'fire_eq_2_27' else 'not_reported' end as loss_route,
+        fires.burned_area_ha as affected_area_ha,
+        cast(null as integer) as dead_trees,
+        cast(null as double) as fd,
+        fires.stock_cycle_year,
+        fires.stratum_id,
+        cast(null as double) as carbon_t_per_ha_mean,
+        cast(null as integer) as tree_cycle_year,
+        cast(null as double) as mean_tree_carbon_kg,
+        fires.fuel_source,
+        fires.fuel_mass_t_dm_per_ha,
+        fires.combustion_factor,
+        fires.co2_t / {{ factor('c_to_co2', 'all') }} as loss_c_t_raw,
+        case when fires.co2_route = 'eq_2_27' and fires.fuel_source = 'plot_agb' then fires.fuel_u95_pct end
+            as sampling_u95_pct,
+        case when fires.co2_route = 'eq_2_27' then fires.sampling_key end as sampling_key,
+        cast(null as varchar) as cf_stratum,
+        cast(null as varchar) as fd_stratum,
+        cast(null as double) as fd_u95_pct,
+        case when fires.co2_route = 'eq_2_27' then fires.fuel_stratum end as fuel_stratum,
+        case when fires.co2_route = 'eq_2_27' and fires.fuel_source = 'ipcc_table_2_4' then fires.fuel_u95_pct end
+            as fuel_u95_pct,
+        case when fires.co2_route = 'eq_2_27' then fires.combustion_stratum end as combustion_stratum,
+        case when fires.co2_route = 'eq_2_27' then fires.combustion_u95_pct end as combustion_u95_pct,
+        case when fires.co2_route = 'eq_2_27' then fires.ef_stratum end as ef_stratum,
+        case when fires.co2_route = 'eq_2_27' then fires.ef_co2_u95_pct end as ef_u95_pct,
+    from fires
+),
+
+estimated as (
+    select * from pest_losses
+    union all by name
+    select * from fire_losses
 ),
 
 final as (
@@ -225,8 +263,9 @@ final as (
         estimated.affected_area_ha,
         estimated.dead_trees,
         estimated.fd,
-        estimated.fuel_stratum,
-        estimated.fuel_consumed_t_dm_per_ha,
+        estimated.fuel_source,
+        estimated.fuel_mass_t_dm_per_ha,
+        estimated.combustion_factor,
         estimated.stock_cycle_year,
         estimated.stratum_id,
         estimated.carbon_t_per_ha_mean as carbon_density_t_c_per_ha,
@@ -241,17 +280,23 @@ final as (
         coalesce(cf.u95_pct, 0) as cf_u95_pct,
         estimated.fd_stratum,
         coalesce(estimated.fd_u95_pct, 0) as fd_u95_pct,
+        estimated.fuel_stratum,
         coalesce(estimated.fuel_u95_pct, 0) as fuel_u95_pct,
+        estimated.combustion_stratum,
+        coalesce(estimated.combustion_u95_pct, 0) as combustion_u95_pct,
+        estimated.ef_stratum,
+        coalesce(estimated.ef_u95_pct, 0) as ef_u95_pct,
         -- IPCC Approach 1, Eq 3.1 (a product of independent inputs)
         sqrt(
             coalesce(estimated.sampling_u95_pct, 0) ^ 2 + coalesce(cf.u95_pct, 0) ^ 2
             + coalesce(estimated.fd_u95_pct, 0) ^ 2 + coalesce(estimated.fuel_u95_pct, 0) ^ 2
+            + coalesce(estimated.combustion_u95_pct, 0) ^ 2 + coalesce(estimated.ef_u95_pct, 0) ^ 2
         ) as loss_u95_pct,
     from estimated
     left join parcels on estimated.parcel_id = parcels.parcel_id
     left join factors as cf
         on cf.parameter = 'carbon_fraction_biomass' and cf.stratum = estimated.cf_stratum
-        and estimated.loss_route in ('stock_density_fd', 'area_fd', 'dead_tree_count', 'fuel_consumed_cf')
+        and estimated.loss_route in ('area_fd', 'dead_tree_count')
 )
 
 select * from final

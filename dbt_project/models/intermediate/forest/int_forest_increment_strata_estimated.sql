@@ -1,6 +1,7 @@
--- Stratum mean annual gross carbon increment (t C/ha/yr) with its standard error, per remeasurement
--- period (identified by its end year t2), strata as for the stocks: county x forest type x origin,
--- pooled city-wide by forest type x origin.
+-- Stratum mean annual gross carbon increment, mortality and harvest (t C/ha/yr, measured on the
+-- remeasured plots) and net change, each with its standard error, per remeasurement period
+-- (identified by its end year t2), strata as for the stocks: county x forest type x origin, pooled
+-- city-wide by forest type x origin.
 with increments as (
     select * from {{ ref('int_plots_increment_estimated') }}
 ),
@@ -25,7 +26,8 @@ estimates as (
         ['county_code', 'forest_type', 'origin'],
         ['forest_type', 'origin'],
         'year_t1, year_t2',
-        ['gross_increment_t_c_per_ha_yr', 'net_change_t_c_per_ha_yr']
+        ['gross_increment_t_c_per_ha_yr', 'mortality_t_c_per_ha_yr', 'harvest_t_c_per_ha_yr',
+         'net_change_t_c_per_ha_yr']
     ) }}
 ),
 

@@ -47,6 +47,7 @@ final as (
         candidates.stratum_level,
         candidates.n_units as n_plots,
         candidates.agb_t_per_ha_mean,
+        candidates.agb_t_per_ha_se,
         candidates.bgb_t_per_ha_mean,
         candidates.volume_m3_per_ha_mean,
         candidates.carbon_t_per_ha_mean,

@@ -1,16 +1,26 @@
 -- One row per tree-forest parcel and year with the single method that gives its sink:
 -- stock_difference where a remeasurement interval covers the year, gain_loss otherwise.
 -- Tested: one method per parcel-year and per stratum-year (never both).
+-- Mortality and harvest measured on the remeasured plots (IPCC 2006 V4 Ch2 Eq 2.11-2.13,
+-- int_forest_sink_gain_loss) are carried on every row: deducted where the method is gain_loss
+-- (removals there are gross growth), an "of which" inside the stock change where it is
+-- stock_difference (int_sink_components decides).
 -- Factor uncertainty of the volume x BCEF route (IPCC Approach 1): the stock's BCEF_S and R terms
 -- (95 % half-widths in t C/ha, int_plots_carbon_estimated) follow the stock: for a stock difference
 -- their change over the interval (the same factors apply at both cycles of a plot, so the shared
--- part cancels), for gain-loss the gain x their share of the stock at the increment period's t2.
+-- part cancels), for gain-loss the net gain (growth - mortality - harvest) x their share of the
+-- stock at the increment period's t2.
 with stock_difference as (
     select * from {{ ref('int_forest_sink_stock_difference') }}
 ),
 
-gain_loss as (
+gain_loss_all_years as (
     select * from {{ ref('int_forest_sink_gain_loss') }}
+),
+
+gain_loss as (
+    select * from gain_loss_all_years
+    where not is_stock_difference_year
 ),
 
 parcels as (
@@ -88,15 +98,19 @@ volume_route_terms as (
             when 'stock_difference'
                 then t2.area_ha * (t2.bcef_s_u95_t_c_per_ha_mean - t1.bcef_s_u95_t_c_per_ha_mean)
                     / (unioned.year_t2 - unioned.year_t1) * {{ factor('c_to_co2', 'all') }}
-            else unioned.removals_co2e_t * t2.bcef_s_u95_t_c_per_ha_mean / nullif(t2.carbon_t_per_ha_mean, 0)
+            else (unioned.removals_co2e_t - coalesce(losses.mortality_co2e_t, 0) - coalesce(losses.harvest_co2e_t, 0))
+                * t2.bcef_s_u95_t_c_per_ha_mean / nullif(t2.carbon_t_per_ha_mean, 0)
         end as bcef_s_u95_co2e_t,
         case unioned.method
             when 'stock_difference'
                 then t2.area_ha * (t2.root_shoot_u95_t_c_per_ha_mean - t1.root_shoot_u95_t_c_per_ha_mean)
                     / (unioned.year_t2 - unioned.year_t1) * {{ factor('c_to_co2', 'all') }}
-            else unioned.removals_co2e_t * t2.root_shoot_u95_t_c_per_ha_mean / nullif(t2.carbon_t_per_ha_mean, 0)
+            else (unioned.removals_co2e_t - coalesce(losses.mortality_co2e_t, 0) - coalesce(losses.harvest_co2e_t, 0))
+                * t2.root_shoot_u95_t_c_per_ha_mean / nullif(t2.carbon_t_per_ha_mean, 0)
         end as root_shoot_u95_co2e_t,
     from unioned
+    left join gain_loss_all_years as losses
+        on unioned.parcel_id = losses.parcel_id and unioned.year = losses.year
     left join stock as t1 on unioned.parcel_id = t1.parcel_id and unioned.year_t1 = t1.inventory_year
     left join stock as t2 on unioned.parcel_id = t2.parcel_id and unioned.year_t2 = t2.inventory_year
 ),
@@ -119,6 +133,15 @@ final as (
         sqrt(unioned.sampling_u95_1_co2e_t ^ 2 + unioned.sampling_u95_2_co2e_t ^ 2) as removals_sampling_u95_co2e_t,
         parcels.cf_stratum,
         coalesce(cf.u95_pct, 0) as cf_u95_pct,
+        -- measured losses on the plots (stratum means of the nearest remeasurement period)
+        coalesce(losses.mortality_co2e_t, 0) as mortality_co2e_t,
+        coalesce(losses.harvest_co2e_t, 0) as harvest_co2e_t,
+        'forest_mortality|' || losses.stratum_id || '|' || losses.increment_year_t1 || '-' || losses.increment_year_t2
+            as mortality_sampling_key,
+        coalesce(losses.mortality_sampling_u95_co2e_t, 0) as mortality_sampling_u95_co2e_t,
+        'forest_harvest|' || losses.stratum_id || '|' || losses.increment_year_t1 || '-' || losses.increment_year_t2
+            as harvest_sampling_key,
+        coalesce(losses.harvest_sampling_u95_co2e_t, 0) as harvest_sampling_u95_co2e_t,
         coalesce(volume_route_terms.bcef_s_u95_co2e_t, 0) as bcef_s_u95_co2e_t,
         coalesce(volume_route_terms.root_shoot_u95_co2e_t, 0) as root_shoot_u95_co2e_t,
         -- IPCC Approach 1, Eq 3.1: sampling, carbon-fraction and (volume route) BCEF_S and R
@@ -133,6 +156,8 @@ final as (
     left join volume_route_terms
         on unioned.parcel_id = volume_route_terms.parcel_id and unioned.year = volume_route_terms.year
     left join parcels on unioned.parcel_id = parcels.parcel_id
+    left join gain_loss_all_years as losses
+        on unioned.parcel_id = losses.parcel_id and unioned.year = losses.year
     left join factors as cf on cf.parameter = 'carbon_fraction_biomass' and cf.stratum = parcels.cf_stratum
 )
 

@@ -1,9 +1,16 @@
--- Annual forest sink by gain-loss (IPCC 2006 V4 Ch2 Eq 2.7, 2.9-2.10) for the years that no
--- remeasurement interval covers (before the first cycle, the first cycle's own year, after the last
--- cycle), within the span of years that have inventory or disturbance data. The gain is the
--- parcel's stratum mean annual gross increment measured on its own remeasured plots (Tier 2), from
--- the remeasurement period nearest to the year; losses (Eq 2.11-2.14) are deducted in
--- fct_annual_sink from int_disturbance_losses_estimated. Removals positive, t CO2e.
+-- Annual forest sink by gain-loss (IPCC 2006 V4 Ch2 Eq 2.7, 2.9-2.13) for every parcel and year
+-- within the span of years that have inventory or disturbance data. The gain is the parcel's
+-- stratum mean annual gross increment measured on its own remeasured plots (Tier 2), from the
+-- remeasurement period nearest to the year; the losses measured on the same plots are deducted
+-- beside it: natural mortality (trees dead or gone between the tallies, Eq 2.11/2.14) and harvest
+-- (trees cut, Eq 2.12), each a stratum mean with its SE. Reported fire and pest losses that no
+-- plot recorded are deducted in fct_annual_sink from int_disturbance_losses_allocated. Removals
+-- positive, t CO2e.
+-- Only the years that no remeasurement interval covers take their sink from here
+-- (is_stock_difference_year = false: before the first cycle, the first cycle's own year, after the
+-- last cycle); in the others the stock difference gives the sink, and these rows are the overlap
+-- that tests the two methods' time-series consistency (IPCC 2006 V1 Ch5; int_forest_method_overlap)
+-- and the "of which" mortality and harvest inside the stock change.
 with parcels as (
     select distinct
         parcel_id, county_code, zone_id, land_class, forest_type, origin, cf_stratum, area_mu, area_ha,
@@ -37,17 +44,20 @@ years as (
     from span
 ),
 
-uncovered as (
-    select parcels.*, years.year
+parcel_years as (
+    select
+        parcels.*,
+        years.year,
+        stock_difference.parcel_id is not null as is_stock_difference_year,
     from parcels
     cross join years
-    anti join stock_difference
+    left join stock_difference
         on parcels.parcel_id = stock_difference.parcel_id and years.year = stock_difference.year
 ),
 
 candidates as (
     select
-        uncovered.*,
+        parcel_years.*,
         increments.stratum_id,
         increments.stratum_level,
         increments.year_t1,
@@ -55,22 +65,26 @@ candidates as (
         increments.n_units as n_plots,
         increments.gross_increment_t_c_per_ha_yr_mean,
         increments.gross_increment_t_c_per_ha_yr_se,
+        increments.mortality_t_c_per_ha_yr_mean,
+        increments.mortality_t_c_per_ha_yr_se,
+        increments.harvest_t_c_per_ha_yr_mean,
+        increments.harvest_t_c_per_ha_yr_se,
         row_number() over (
-            partition by uncovered.parcel_id, uncovered.year
+            partition by parcel_years.parcel_id, parcel_years.year
             order by
                 case increments.stratum_level when 'fine' then 0 else 1 end,
                 case
-                    when uncovered.year <= increments.year_t1 then increments.year_t1 - uncovered.year
-                    when uncovered.year > increments.year_t2 then uncovered.year - increments.year_t2
+                    when parcel_years.year <= increments.year_t1 then increments.year_t1 - parcel_years.year
+                    when parcel_years.year > increments.year_t2 then parcel_years.year - increments.year_t2
                     else 0
                 end,
                 increments.year_t2 desc
         ) as preference,
-    from uncovered
+    from parcel_years
     inner join increments
-        on uncovered.forest_type = increments.forest_type
-        and uncovered.origin = increments.origin
-        and (increments.stratum_level = 'pooled' or uncovered.county_code = increments.county_code)
+        on parcel_years.forest_type = increments.forest_type
+        and parcel_years.origin = increments.origin
+        and (increments.stratum_level = 'pooled' or parcel_years.county_code = increments.county_code)
     where increments.n_units >= {{ var('min_plots_per_stratum') }} or increments.stratum_level = 'pooled'
 ),
 
@@ -86,6 +100,7 @@ final as (
         area_mu,
         area_ha,
         year,
+        is_stock_difference_year,
         stratum_id,
         stratum_level,
         n_plots,
@@ -97,6 +112,14 @@ final as (
         round(area_ha * gross_increment_t_c_per_ha_yr_mean * {{ factor('c_to_co2', 'all') }}, 6) as removals_co2e_t,
         round(area_ha * 1.96 * gross_increment_t_c_per_ha_yr_se * {{ factor('c_to_co2', 'all') }}, 6)
             as removals_sampling_u95_co2e_t,
+        mortality_t_c_per_ha_yr_mean as mortality_t_c_per_ha_yr,
+        harvest_t_c_per_ha_yr_mean as harvest_t_c_per_ha_yr,
+        round(area_ha * mortality_t_c_per_ha_yr_mean * {{ factor('c_to_co2', 'all') }}, 6) as mortality_co2e_t,
+        round(area_ha * 1.96 * mortality_t_c_per_ha_yr_se * {{ factor('c_to_co2', 'all') }}, 6)
+            as mortality_sampling_u95_co2e_t,
+        round(area_ha * harvest_t_c_per_ha_yr_mean * {{ factor('c_to_co2', 'all') }}, 6) as harvest_co2e_t,
+        round(area_ha * 1.96 * harvest_t_c_per_ha_yr_se * {{ factor('c_to_co2', 'all') }}, 6)
+            as harvest_sampling_u95_co2e_t,
     from candidates
     where preference = 1
 )

@@ -1,17 +1,20 @@
 -- Annual net sink per year, development zone, county and land class (t CO2e; removals positive,
 -- emissions positive, net = removals - emissions). One method per row, never two:
 --   stock_difference  forest, years inside a remeasurement interval: removals = net stock change,
---                     which already contains that year's fire, pest and felling losses; the losses
---                     are reported as "of which" (loss_*_co2e_t) and not deducted again
+--                     which already contains the losses that the parcel's plots recorded between
+--                     their two tallies (reported as "of which" in loss_*_co2e_t, not deducted
+--                     again); a reported loss that no plot recorded is deducted as an emission
 --   gain_loss         forest, years no remeasurement covers: removals = gross growth from the
---                     plots' own increment; fire and pest CO2 losses deducted as emissions
+--                     plots' own increment; reported fire and pest CO2 losses deducted as emissions
+--                     unless a later tally recorded them
 --   tier1_no_change   grassland and wetland biomass in balance under IPCC Tier 1
 --   ipcc_tier1_soc    grassland with a soil-carbon change after a management change (IPCC 2006
 --                     Eq 2.25, F_MG/F_I of IPCC 2019 Table 6.2), biomass still Tier 1: soil
 --                     carbon gains are removals, losses emissions (soc_change_co2e_t: the net)
---   non_co2_only      forest groups with only fire CH4/N2O known (no stock, no CO2 loss)
--- Losses on parcels without a stock estimate (shrub forest) are deducted in every year: no stock
--- change contains them. Uncertainty: IPCC Approach 1 (macro approach1_u95).
+--   non_co2_only      forest groups with only fire CH4/N2O known (shrub-forest fires: shrub
+--                     biomass is outside the account on both sides)
+-- Each loss is deducted or inside a stock change, never both and never neither
+-- (int_disturbance_losses_allocated). Uncertainty: IPCC Approach 1 (macro approach1_u95).
 with components as (
     select * from {{ ref('int_sink_components') }}
 ),
@@ -38,6 +41,8 @@ grouped as (
         sum(net_contribution_co2e_t) filter (where component in ('soc_gain', 'soc_loss')) as soc_change_co2e_t,
         sum(amount_co2e_t) filter (where component = 'loss_fire_co2') as loss_fire_co2e_t,
         sum(amount_co2e_t) filter (where component = 'loss_pest_co2') as loss_pest_co2e_t,
+        sum(amount_co2e_t) filter (where component = 'loss_mortality_co2') as loss_mortality_co2e_t,
+        sum(amount_co2e_t) filter (where component = 'loss_harvest_co2') as loss_harvest_co2e_t,
         sum(amount_co2e_t) filter (where component like 'loss_%' and is_deducted) as losses_deducted_co2e_t,
         sum(amount_co2e_t) filter (where component = 'fire_non_co2') as fire_non_co2_co2e_t,
         sum(amount_co2e_t) filter (where component = 'wetland_ch4') as wetland_ch4_co2e_t,
@@ -65,6 +70,8 @@ final as (
         grouped.n_parcels,
         {{ measure('coalesce(grouped.loss_fire_co2e_t, 0)') }} as loss_fire_co2e_t,
         {{ measure('coalesce(grouped.loss_pest_co2e_t, 0)') }} as loss_pest_co2e_t,
+        {{ measure('coalesce(grouped.loss_mortality_co2e_t, 0)') }} as loss_mortality_co2e_t,
+        {{ measure('coalesce(grouped.loss_harvest_co2e_t, 0)') }} as loss_harvest_co2e_t,
         {{ measure('coalesce(grouped.fire_non_co2_co2e_t, 0)') }} as fire_non_co2_co2e_t,
         {{ measure('coalesce(grouped.wetland_ch4_co2e_t, 0)') }} as wetland_ch4_co2e_t,
         {{ measure('coalesce(grouped.soc_change_co2e_t, 0)') }} as soc_change_co2e_t,

@@ -1,21 +1,21 @@
--- Every operational alert (fire events, and the other monitoring families as they are added) with
--- its current state and the count of its state changes, as the alert store held it when the build
--- started.
+{#- One row per alert with its current state and the history of its state changes: what the
+    duty officers saw, acknowledged and closed. Built from the alert store's snapshot. -#}
 with alerts as (
-    select * from {{ source('monitoring', 'alerts') }}
+    select * from {{ ref('stg_monitoring__alerts') }}
 ),
 
 changes as (
-    select * from {{ source('monitoring', 'alert_changes') }}
+    select * from {{ ref('stg_monitoring__alert_changes') }}
 ),
 
-change_counts as (
+history as (
     select
         alert_id,
-        count(*) as n_changes,
-        arg_max(change, change_id) as last_change,
-        max("at") as last_change_at,
-        count(*) filter (where delivered_at is null) as n_undelivered,
+        count(*) as n_state_changes,
+        string_agg(change, ' → ' order by change_id) as state_history,
+        max(changed_at) filter (where change = 'acknowledged') as acknowledged_at,
+        max(changed_at) filter (where change = 'closed') as closed_at,
+        count(*) filter (where not is_delivered) as n_undelivered_changes,
     from changes
     group by alert_id
 ),
@@ -38,12 +38,13 @@ final as (
         alerts.last_updated_at,
         alerts.state_changed_at,
         alerts.state_changed_by,
-        coalesce(change_counts.n_changes, 0) as n_changes,
-        change_counts.last_change,
-        change_counts.last_change_at,
-        coalesce(change_counts.n_undelivered, 0) as n_undelivered,
+        history.acknowledged_at,
+        history.closed_at,
+        coalesce(history.n_state_changes, 0) as n_state_changes,
+        history.state_history,
+        coalesce(history.n_undelivered_changes, 0) as n_undelivered_changes,
     from alerts
-    left join change_counts on alerts.alert_id = change_counts.alert_id
+    left join history using (alert_id)
 )
 
 select * from final

@@ -2,6 +2,9 @@
 --   zone:      parcel area assigned to a zone against the zone's planned area
 --   indicator: each plan indicator present in the reporting year
 --   sink_yoy:  city net sink per land class against the previous year
+--   method_overlap: forest sink by gain-loss against stock difference in the years where both can
+--              be computed (int_forest_method_overlap: |difference| / the smaller 95 % half-width;
+--              IPCC 2006 V1 Ch5 time-series consistency)
 with zones as (
     select * from {{ ref('dim_zones') }}
 ),
@@ -12,6 +15,10 @@ progress as (
 
 sink as (
     select * from {{ ref('fct_annual_sink') }}
+),
+
+method_overlap as (
+    select * from {{ ref('int_forest_method_overlap') }}
 ),
 
 reporting_year as (
@@ -64,6 +71,14 @@ yoy as (
         round(net_sink_co2e_t / previous_net_sink_co2e_t, 6) as ratio,
     from with_previous
     where previous_net_sink_co2e_t > 0
+),
+
+overlap_checks as (
+    select
+        'method_overlap' as check_kind,
+        'forest:' || year as subject,
+        ratio,
+    from method_overlap
 )
 
 select * from zone_checks
@@ -71,3 +86,5 @@ union all
 select * from indicator_checks
 union all
 select * from yoy
+union all
+select * from overlap_checks

@@ -25,6 +25,7 @@ final as (
         height_m,
         status as tree_status,
         stem_volume_m3,
+        cast(measurement_date as date) as measurement_date,
         is_in_parcel,
         _source_file as source_file,
         _source_sha256 as source_sha256,
