@@ -282,6 +282,30 @@ row_level as (
     from component_evidence
     where zone_id is not null
     union all
+    select distinct
+        'fct_area_annual_sink',
+        to_json({'area_kind': 'county', 'area_id': county_code, 'year': year, 'land_class': land_class}),
+        role,
+        sha256,
+    from component_evidence
+    where county_code is not null
+    union all
+    select distinct
+        'fct_area_annual_sink',
+        to_json({'area_kind': 'county', 'area_id': county_code, 'year': year, 'land_class': 'all'}),
+        role,
+        sha256,
+    from component_evidence
+    where county_code is not null
+    union all
+    select distinct
+        'fct_area_annual_sink',
+        to_json({'area_kind': 'zone', 'area_id': zone_id, 'year': year, 'land_class': 'all'}),
+        role,
+        sha256,
+    from component_evidence
+    where zone_id is not null
+    union all
     -- carbon stock: the parcel and its stratum-year (forest plots or grassland quadrats)
     select distinct
         'fct_carbon_stock',
@@ -334,7 +358,7 @@ row_level as (
 -- every other mart: all files of the raw families upstream of it in dbt's graph
 table_level as (
     {{ lineage_table_level(['fct_annual_sink', 'fct_losses_by_cause', 'fct_city_annual_sink',
-                            'fct_zone_progress', 'fct_carbon_stock', 'dim_parcels',
+                            'fct_zone_progress', 'fct_area_annual_sink', 'fct_carbon_stock', 'dim_parcels',
                             'fct_fire_danger_daily']) }}
 ),
 
