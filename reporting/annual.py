@@ -436,3 +436,21 @@ def generate(year: int, as_of: date | None = None, final: bool = False,
         tmp.replace(target)
         written.append(target)
     return written
+
+
+def latest_year(as_of: date | None = None, p: Paths | None = None) -> int:
+    """The latest accounting year of the published warehouse (or of the one at ``as_of``)."""
+    con = warehouse.select(p or paths(), as_of).connect()
+    try:
+        year = con.execute("select max(year) from fct_annual_sink").fetchone()[0]
+    finally:
+        con.close()
+    if year is None:
+        raise NoData("no accounting year in the published warehouse")
+    return int(year)
+
+
+def refresh_draft(p: Paths | None = None) -> list[Path]:
+    """The nightly draft: the latest accounting year of the published warehouse."""
+    p = p or paths()
+    return generate(latest_year(None, p), p=p)
