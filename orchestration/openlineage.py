@@ -71,19 +71,21 @@ def _client():
 
 def _parent(run_id: str):
     """The Airflow task run the dbt events belong to (the current task), if any."""
-    with contextlib.suppress(Exception):
+    try:
         from airflow.providers.openlineage.plugins.macros import (
             lineage_job_name,
             lineage_job_namespace,
             lineage_run_id,
         )
-        from airflow.sdk.execution_time.task_runner import get_current_context
+        from airflow.sdk import get_current_context
         from openlineage.common.provider.dbt.processor import ParentRunMetadata
 
         ti = get_current_context()["ti"]
         return ParentRunMetadata(run_id=lineage_run_id(ti), job_name=lineage_job_name(ti),
                                  job_namespace=lineage_job_namespace())
-    return None
+    except Exception as exc:  # not inside an Airflow task (CLI run)
+        log.debug("no Airflow task run to parent the dbt events: %s", exc)
+        return None
 
 
 def _rename(ds, family_sources: dict[str, str]) -> None:
