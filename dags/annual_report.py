@@ -39,18 +39,11 @@ from orchestration.dagkit import DEFAULT_ARGS, OL_MARTS, OL_REPORTS
 def annual_report():
     @task(inlets=[OL_MARTS], outlets=[OL_REPORTS])
     def write_report(params: dict | None = None) -> list[str]:
-        from datetime import date
-
-        from reporting import annual
+        from orchestration import reports
 
         params = params or {}
-        as_of = date.fromisoformat(params["as_of"]) if params.get("as_of") else None
-        if params.get("year") is None:
-            year = annual.latest_year(as_of)
-        else:
-            year = int(params["year"])
-        return [str(f) for f in annual.generate(year, as_of=as_of,
-                                                final=bool(params.get("final", True)))]
+        return reports.issue(params.get("year"), params.get("as_of"),
+                             bool(params.get("final", True)))
 
     write_report()
 

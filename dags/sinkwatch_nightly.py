@@ -80,9 +80,9 @@ def sinkwatch_nightly():
 
     @task(inlets=[OL_MARTS], outlets=[OL_REPORTS])
     def refresh_report_draft() -> list[str]:
-        from reporting import annual
+        from orchestration import reports
 
-        return [str(f) for f in annual.refresh_draft()]
+        return reports.refresh_draft()
 
     built = build_marts()
     gate_marts(built) >> publish() >> refresh_dashboard() >> refresh_report_draft()
