@@ -290,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     from sinkwatch.alerts import notify
     add_ledger_parser(sub, notify=notify)
 
+    from reporting.cli import add_parser as add_reporting_parser  # lineage, report (#16)
+    add_reporting_parser(sub)
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

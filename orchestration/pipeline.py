@@ -265,6 +265,9 @@ def build(run_id: str, full_refresh: bool = False, p: Paths | None = None,
         if not (("--full-refresh" in args) if unit_tests is None else unit_tests):
             args += ["--exclude-resource-type", "unit_test"]
         out = run_dbt(args, work, p, run_id)
+        from orchestration import openlineage
+
+        openlineage.emit_dbt(p, work, run_id)  # one event pair per model, seed and test
         _record_inputs(work, inputs)
         os.replace(work, db)
         summary = [line for line in out.splitlines() if "Done. PASS=" in line]
