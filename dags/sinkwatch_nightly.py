@@ -11,7 +11,10 @@ The nightly accounting run (02:00 Beijing time):
    task, and nothing after it runs;
 3. `publish` — atomic swap of the validated file into `warehouse/marts.duckdb`, keeping the
    previous versions in `warehouse/published/`;
-4. `refresh_dashboard` — render the static site from the published marts and swap it in.
+4. `refresh_dashboard` — render the static site from the published marts and swap it in;
+5. `load_ledger_creditable` — load the published creditable tonnes per parcel-year into the
+   carbon-offset ledger (gated numbers only). The ledger snapshot the build reconciles against
+   is exported by `build_marts` before dbt runs (see `orchestration/trading.py`).
 
 Every task that opens the build database runs in the 1-slot pool `duckdb_build`: DuckDB allows
 one writer per file and a reader blocks a writer too. Analysts and the dashboard only read the
@@ -64,8 +67,17 @@ def sinkwatch_nightly():
 
         return str(pipeline.refresh_dashboard(run_id))
 
+    @task
+    def load_ledger_creditable(run_id: str | None = None) -> dict:
+        from orchestration import trading
+
+        return trading.load_creditable(run_id or "manual")
+
     built = build_marts()
-    gate_marts(built) >> publish() >> refresh_dashboard()
+    published = publish()
+    gate_marts(built) >> published
+    published >> refresh_dashboard()
+    published >> load_ledger_creditable()
 
 
 sinkwatch_nightly()

@@ -251,9 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--run-id", default="manual")
     sp.set_defaults(func=_cmd_fire_danger)
 
-    from orchestration import alerts_cli
+    from orchestration import alerts_cli, trading
 
     alerts_cli.add_parser(sub)
+    trading.add_parser(sub)  # sinkwatch trading export-snapshot | load-creditable | demo-trades
 
     sp = sub.add_parser("airflow", help="run the airflow CLI with the embedded settings")
     sp.add_argument("airflow_args", nargs=argparse.REMAINDER)

@@ -113,8 +113,8 @@ def write_projects(land: Landscape, out: Path, reports_dir: Path) -> list[Path]:
     ]
     rows = [r for r in rows if r[-2] or r[-1]]  # a project needs parcels (small sample)
     free = _pick(land, "P-FOR-012", "planted", 1, taken)
-    amendment = [("BT-LOCAL-007", "昆都仑区企业碳中和林（补充申报）", "造林", "CCER-14-001-V01", "LOCAL",
-                  "某钢铁企业（示例）", "2021-04-01", "20", _mu(free + ccer[:1]),
+    amendment = [("BT-LOCAL-007", "昆都仑区企业碳中和林（补充申报）", "造林", "CCER-14-001-V01",
+                  "LOCAL", "某钢铁企业（示例）", "2021-04-01", "20", _mu(free + ccer[:1]),
                   "华北落叶松", "防护林", "2014", "是", p.parcel_id)
                  for p in (*ccer[:1], *free)]
     return [_write_csv(out / "projects_1_reserve.csv", HEADER, rows),

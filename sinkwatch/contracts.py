@@ -129,7 +129,8 @@ PROJECT_COLUMNS = (
     C("project_id", "string"),
     C("project_name", "string"),
     C("project_type", "string", allowed=PROJECT_TYPES,
-      description="afforestation 造林 | forest_management 森林经营 | grassland 草原 | wetland 湿地"),
+      description="afforestation 造林 | forest_management 森林经营 | grassland 草原 | "
+      "wetland 湿地"),
     C("methodology", "string", description="methodology code as published, e.g. "
       "CCER-14-001-V01, AR-CM-001-V01, AR-CM-003-V01, VM0047 (successors by their own code; "
       "the rules of each are rows of dbt seed seed_methodology_rules)"),
