@@ -115,7 +115,8 @@ MARTS: dict[str, tuple[str, ...]] = {
     "fct_alerts": ("alert_id", "alert_type", "severity", "state", "title", "first_seen_at"),
     # carbon-offset trading (#15): the ledger snapshot reconciled with tonight's sink
     "fct_ledger_balances": ("parcel_id", "vintage", "scheme_code", "creditable_units",
-                            "issued_units", "buffer_units", "reversed_units", "available_units"),
+                            "issued_units", "buffer_units", "reversed_units", "available_units",
+                            "shortfall_units"),
     "fct_project_credits": ("project_id", "vintage", "gross_removals_t", "baseline_t",
                             "leakage_t", "uncertainty_deduction_t", "creditable_t", "buffer_t"),
 }

@@ -183,16 +183,17 @@ def mart_suite(table: str) -> ExpectationSuite:
         s.add(gxe.ExpectColumnValuesToBeInSet, column=col, value_set=list(values))
 
     if table == "fct_ledger_balances":
-        not_null("parcel_id", "vintage", "scheme_code", "available_units")
+        not_null("parcel_id", "vintage", "scheme_code", "available_units", "shortfall_units")
         for col in ("creditable_units", "issued_units", "buffer_units", "reversed_units"):
             between(col, 0)
         between(
-            "available_units",
+            "shortfall_units",
+            0,
             0,
             notes="Reconciliation with the sink account, per parcel-year: creditable units of "
-            "this build = issued + buffer - reversed + available. Below 0, the ledger issued "
-            "units beyond the verified sink (or the sink shrank below what was issued): record "
-            "the loss or cancel units before anything is published.",
+            "this build = issued + buffer + available. Units issued beyond the verified sink "
+            "(available < 0) that loss reversals do not cover fail the run: record the loss "
+            "(sinkwatch ledger loss) before anything is published.",
         )
         s.add(
             gxe.ExpectCompoundColumnsToBeUnique,

@@ -125,9 +125,9 @@ def expand(frame: pd.DataFrame, ctx) -> pd.DataFrame:
     out = pd.DataFrame(out_rows, columns=list(dict.fromkeys(
         [c for c in frame.columns if c not in ("_parcel_list", "_boundary")]
         + ["parcel_id", "parcel_source", "_issue"])))
-    out["_issue"] = out["_issue"].fillna("").astype("string")
-    out["parcel_source"] = out["parcel_source"].fillna("").astype("string")
-    out["parcel_id"] = out["parcel_id"].fillna("").astype("string")
+    for col in ("_issue", "parcel_source", "parcel_id"):  # plain text, also when all empty
+        out[col] = pd.Series([v if isinstance(v, str) else "" for v in out[col]],
+                             index=out.index, dtype=object)
     held = existing_assignments(ctx.paths)
     for i, row in out.iterrows():
         parcel, project = row["parcel_id"], str(row.get("project_id") or "").strip()

@@ -121,11 +121,11 @@ def balances_table(balances: pd.DataFrame) -> tuple[Table, list[dict[str, Any]]]
     recs: list[dict[str, Any]] = []
     if not balances.empty:
         cols = ["creditable_units", "issued_units", "buffer_units", "reversed_units",
-                "available_units", "held_issuer_units", "held_holder_units", "retired_units",
-                "cancelled_units"]
+                "available_units", "shortfall_units", "held_issuer_units", "held_holder_units",
+                "retired_units", "cancelled_units"]
         g = balances.groupby(["scheme_code", "vintage"], as_index=False)[cols].sum()
         for r in g.sort_values(["scheme_code", "vintage"]).to_dict("records"):
-            r["reconciled"] = r["available_units"] >= 0
+            r["reconciled"] = r["shortfall_units"] == 0
             recs.append(r)
     return Table(
         "ledger_balances", "登记簿余额与碳汇核算对账（按机制和年份）",
@@ -137,17 +137,18 @@ def balances_table(balances: pd.DataFrame) -> tuple[Table, list[dict[str, Any]]]
          Col("buffer_units", "缓冲", "Buffer", "int"),
          Col("reversed_units", "损失冲销", "Reversed (losses)", "int"),
          Col("available_units", "未签发", "Not yet issued", "int"),
+         Col("shortfall_units", "超发未冲销", "Over-issued, not reversed", "int"),
          Col("held_issuer_units", "林草局持有", "Held by the bureau", "int"),
          Col("held_holder_units", "买方持有", "Held by buyers", "int"),
          Col("retired_units", "已注销", "Retired", "int"),
          Col("cancelled_units", "已撤销", "Cancelled", "int"),
          Col("reconciled", "对账一致", "Reconciled", "flag")],
         recs,
-        note_zh="可签发 = 已签发 + 缓冲 − 损失冲销 + 未签发（逐小班逐年核对；"
-        "未签发为负即超发，质量门阻止发布）。登记簿为构建前的只读快照。",
-        note_en="Creditable = issued + buffer − reversed + not yet issued, checked per parcel "
-        "and vintage (negative = issued beyond the sink: the gate stops the run). The ledger "
-        "is a read-only snapshot taken before the build."), recs
+        note_zh="可签发 = 已签发 + 缓冲 + 未签发（逐小班逐年核对）；超发且未由损失冲销抵补的单位"
+        "使质量门阻止发布。登记簿为构建前的只读快照。",
+        note_en="Creditable = issued + buffer + not yet issued, checked per parcel and vintage; "
+        "units issued beyond the sink and not reversed for a loss stop the run at the gate. "
+        "The ledger is a read-only snapshot taken before the build."), recs
 
 
 def claims_table(claims: pd.DataFrame) -> Table:

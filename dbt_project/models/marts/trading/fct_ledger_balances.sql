@@ -1,9 +1,11 @@
 -- The ledger snapshot reconciled with the sink account, per parcel, vintage and scheme:
---   creditable_units = issued_units + buffer_units - reversed_units + available_units
--- creditable_units come from THIS build (fct_parcel_creditable); issued (the issuer's share),
--- buffer (the buffer share of the same serials) and reversed (cancelled for fire or pest losses)
--- from the ledger snapshot taken just before this build. available_units < 0 means units were
--- issued beyond the sink: the gate (marts__fct_ledger_balances) fails the run.
+--   creditable_units = issued_units + buffer_units + available_units
+-- creditable_units come from THIS build (fct_parcel_creditable); issued (the issuer's share of
+-- the issuance lines) and buffer (the buffer share of the same serials) from the ledger snapshot
+-- taken just before this build; available_units is what the ledger still lets be issued (it
+-- never re-issues units cancelled for a loss). available_units < 0 means units were issued
+-- beyond tonight's sink; unless loss reversals (units cancelled for fire or pest losses on the
+-- parcel) cover the gap, shortfall_units > 0 and the gate (marts__fct_ledger_balances) fails.
 with creditable as (
     select * from {{ ref('fct_parcel_creditable') }}
     where is_ledger_scheme
@@ -35,7 +37,9 @@ final as (
         coalesce(units.buffer_units, 0) as buffer_units,
         coalesce(units.reversed_units, 0) as reversed_units,
         coalesce(creditable.creditable_units, 0) - coalesce(units.issued_units, 0)
-            - coalesce(units.buffer_units, 0) + coalesce(units.reversed_units, 0) as available_units,
+            - coalesce(units.buffer_units, 0) as available_units,
+        greatest(coalesce(units.issued_units, 0) + coalesce(units.buffer_units, 0)
+            - coalesce(units.reversed_units, 0) - coalesce(creditable.creditable_units, 0), 0) as shortfall_units,
         coalesce(units.held_issuer_units, 0) as held_issuer_units,
         coalesce(units.held_holder_units, 0) as held_holder_units,
         coalesce(units.held_buffer_units, 0) as held_buffer_units,
