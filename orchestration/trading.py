@@ -260,11 +260,14 @@ def load_creditable(run_id: str, p: Paths | None = None, url: str | None = None
                     ) -> dict[str, Any]:
     """After publish: load the published creditable tonnes into the ledger (one event for the
     changed rows). Rows the ledger holds from this source that tonight's marts no longer have
-    are set to 0 (refused, like any drop below issued units, if units were issued for them)."""
-    from sqlalchemy import select
+    are set to 0. The ledger never lowers a parcel-year below the units issued for it (loss
+    reversals included): such rows keep the ledger's value and are reported as ``held_back``
+    (the gate has already checked that loss reversals cover the gap)."""
+    from sqlalchemy import func, select
 
     from ledger import Ledger
-    from ledger.schema import creditable
+    from ledger.amounts import kg
+    from ledger.schema import creditable, issuance_line
     from sinkwatch import runlog
 
     p = p or paths()
@@ -278,11 +281,26 @@ def load_creditable(run_id: str, p: Paths | None = None, url: str | None = None
                     creditable.c.source == SOURCE))
                     if (c.parcel_id, c.vintage, c.scheme_code) not in keys
                     and (c.net_removals_kg or c.deductions_kg)]
+                issued = {(r.parcel_id, r.vintage, r.scheme_code): int(r.n) for r in conn.execute(
+                    select(issuance_line.c.parcel_id, issuance_line.c.vintage,
+                           issuance_line.c.scheme_code,
+                           func.sum(issuance_line.c.quantity).label("n"))
+                    .group_by(issuance_line.c.parcel_id, issuance_line.c.vintage,
+                              issuance_line.c.scheme_code))}
             rows += [{"parcel_id": c.parcel_id, "vintage": c.vintage,
                       "scheme_code": c.scheme_code, "net_removals_t": "0",
                       "deductions_t": "0"} for c in stale]
+            held_back = [r for r in rows if 1000 * issued.get(
+                (r["parcel_id"], r["vintage"], r["scheme_code"]), 0)
+                > kg(r["net_removals_t"], "floor") - kg(r["deductions_t"], "ceiling")]
+            if held_back:
+                log.warning("%d parcel-year(s) below the units issued for them keep the ledger's "
+                            "creditable tonnes: %s", len(held_back), ", ".join(
+                                f"{r['parcel_id']} {r['vintage']}" for r in held_back[:10]))
+            rows = [r for r in rows if r not in held_back]
             result = led.load_creditable(rows, source=SOURCE, actor=ACTOR,
                                          reason=f"nightly run {run_id}: published marts")
+            result["held_back"] = len(held_back)
         finally:
             led.dispose()
         rec.rows_in = len(rows)

@@ -226,7 +226,7 @@ def page(marts: Marts) -> Page:
     btable, brecs = balances_table(balances)
     issued = sum(r["issued_units"] + r["buffer_units"] for r in brecs)
     retired = sum(r["retired_units"] for r in brecs)
-    over = sum(1 for r in brecs if not r["reconciled"])
+    over = int((balances["shortfall_units"] > 0).sum()) if "shortfall_units" in balances else 0
     kpis = [
         Kpi("储备项目", "Projects in the reserve", str(len(projects)) if marts.has(
             "dim_projects") else "—", "个", "dim_projects",
@@ -236,8 +236,8 @@ def page(marts: Marts) -> Page:
         Kpi("已签发（含缓冲）", "Issued (incl. buffer)", fmt_num(issued), "t CO₂e",
             "fct_ledger_balances"),
         Kpi("已注销", "Retired", fmt_num(retired), "t CO₂e", "fct_ledger_balances"),
-        Kpi("对账", "Reconciliation", "一致" if not over else f"{over} 项超发",
-            "", "fct_ledger_balances", "逐小班逐年", "per parcel and vintage",
+        Kpi("超发未冲销（小班·年）", "Over-issued parcel-years (not reversed)", str(over), "",
+            "fct_ledger_balances", "与碳汇核算逐小班逐年对账", "reconciled per parcel and vintage",
             tone="ok" if not over else "bad"),
     ]
     return Page(
