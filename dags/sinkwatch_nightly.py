@@ -14,6 +14,9 @@ The nightly accounting run (02:00 Beijing time):
 4. `refresh_dashboard` — render the static site from the published marts and swap it in;
 5. `refresh_report_draft` — rewrite the draft annual report of the latest accounting year
    (`reports/<year>/draft/`, `sinkwatch report`); the `annual_report` DAG issues final ones.
+6. `load_ledger_creditable` — load the published creditable tonnes per parcel-year into the
+   carbon-offset ledger (gated numbers only). The ledger snapshot the build reconciles against
+   is exported by `build_marts` before dbt runs (see `orchestration/trading.py`).
 
 Every task that opens the build database runs in the 1-slot pool `duckdb_build`: DuckDB allows
 one writer per file and a reader blocks a writer too. Analysts and the dashboard only read the
@@ -32,6 +35,7 @@ from orchestration.dagkit import (
     MARTS_ASSET,
     OL_BUILD,
     OL_GATE,
+    OL_LEDGER,
     OL_MARTS,
     OL_RAW,
     OL_REPORTS,
@@ -84,8 +88,17 @@ def sinkwatch_nightly():
 
         return reports.refresh_draft()
 
+    @task(inlets=[OL_MARTS], outlets=[OL_LEDGER])
+    def load_ledger_creditable(run_id: str | None = None) -> dict:
+        from orchestration import trading
+
+        return trading.load_creditable(run_id or "manual")
+
     built = build_marts()
-    gate_marts(built) >> publish() >> refresh_dashboard() >> refresh_report_draft()
+    published = publish()
+    gate_marts(built) >> published
+    published >> refresh_dashboard() >> refresh_report_draft()
+    published >> load_ledger_creditable()
 
 
 sinkwatch_nightly()

@@ -273,9 +273,10 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--run-id", default="manual")
     sp.set_defaults(func=_cmd_fire_danger)
 
-    from orchestration import alerts_cli
+    from orchestration import alerts_cli, trading
 
     alerts_cli.add_parser(sub)
+    trading.add_parser(sub)  # sinkwatch trading export-snapshot | load-creditable | demo-trades
 
     sub.add_parser(
         "ensure-admin", help="create or update the Airflow admin from AIRFLOW_ADMIN_USER and "

@@ -41,6 +41,7 @@ OL_GATE = dataset("gx/validations")
 OL_MARTS = dataset("warehouse/marts")
 OL_SITE = dataset("site")
 OL_REPORTS = dataset("reports")
+OL_LEDGER = dataset("ledger")
 
 
 def ingest_task(family: str):

@@ -55,7 +55,8 @@ def test_nightly_uses_the_duckdb_pool_and_order(dagbag):
     for tid in ("build_marts", "gate_marts", "publish"):
         assert pools[tid] == "duckdb_build"
     assert dag.get_task("gate_marts").downstream_task_ids == {"publish"}
-    assert dag.get_task("publish").downstream_task_ids == {"refresh_dashboard"}
+    assert dag.get_task("publish").downstream_task_ids == {"refresh_dashboard",
+                                                            "load_ledger_creditable"}
     # the gate is the only way to publish
     assert dag.get_task("publish").upstream_task_ids == {"gate_marts"}
 
