@@ -49,6 +49,10 @@ demo: venv
 		grep -E "DagRun Finished|state=" $(SINKWATCH_HOME)/logs/demo_$$run.log | tail -n 1; \
 		grep -ho "fire events: .*" $(SINKWATCH_HOME)/logs/demo_$$run.log | tail -n 1 || true; \
 	done
+	@echo "== SAMPLE ledger transactions (issue, subscribe, retire, fire loss), then the nightly run again"
+	$(SW) trading demo-trades > $(SINKWATCH_HOME)/logs/demo_trades.json
+	$(SW) airflow dags test sinkwatch_nightly > $(SINKWATCH_HOME)/logs/demo_sinkwatch_nightly_2.log 2>&1 \
+		|| { tail -n 60 $(SINKWATCH_HOME)/logs/demo_sinkwatch_nightly_2.log; exit 1; }
 	@$(VENV)/bin/python -m orchestration.summary
 
 test: venv

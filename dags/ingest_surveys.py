@@ -3,7 +3,8 @@
 
 Field surveys uploaded by forestry stations and grassland monitoring teams: parcels (小班),
 forest sample-plot tree tallies, grassland quadrat clippings, wetland surveys and
-demonstration carbon-forest planting records.
+demonstration carbon-forest planting records, and carbon-offset projects (a parcel in one
+project at a time).
 
 For every file in `$SINKWATCH_HOME/landing/<family>/`: archive it as received, check each row
 against the family contract (rejected rows go to quarantine with file, row, field and reason),
@@ -19,7 +20,8 @@ from airflow.sdk import dag
 
 from orchestration.dagkit import DEFAULT_ARGS, ingest_task
 
-FAMILIES = ["parcels", "forest_plots", "grassland_quadrats", "wetland_surveys", "demo_forests"]
+FAMILIES = ["parcels", "forest_plots", "grassland_quadrats", "wetland_surveys", "demo_forests",
+            "projects"]
 
 
 @dag(

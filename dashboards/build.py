@@ -16,6 +16,7 @@ Pages (flat, so every relative link works from a file or any static server):
 * ``zones.html`` + ``zone-<id>.html``: zone map, table, one page per zone;
 * ``counties.html``: demonstration forest vs 500 mu per year, county shares, county map;
 * ``disturbances.html``: fire hotspots and reports on the map, pests, losses;
+* ``trading.html`` 碳汇交易: project reserve, credits by vintage, ledger balances, claims, map;
 * ``health.html``: runs, gate results by suite, freshness, quarantine per file, GX Data Docs.
 
 Marts that are not (yet) in the database render as a "not yet available" note.  Where the issue
@@ -256,12 +257,21 @@ def _env() -> Environment:
 
 
 def build_pages(marts: Marts, now: dt.datetime) -> list[Page]:
-    from dashboards.pages import alerts, counties, disturbances, health, overview, zones
+    from dashboards.pages import (
+        alerts,
+        counties,
+        disturbances,
+        health,
+        overview,
+        trading,
+        zones,
+    )
 
     pages = [overview.page(marts), alerts.page(marts)]
     pages += zones.pages(marts)
     pages.append(counties.page(marts))
     pages.append(disturbances.page(marts))
+    pages.append(trading.page(marts))
     pages.append(health.page(marts, now))
     return pages
 

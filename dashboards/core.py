@@ -394,6 +394,7 @@ NAV = (
     ("zones", "碳汇发展区", "Zones"),
     ("counties", "旗县区", "Counties"),
     ("disturbances", "灾害与损失", "Disturbances"),
+    ("trading", "碳汇交易", "Carbon trading"),
     ("health", "数据质量", "Data health"),
 )
 

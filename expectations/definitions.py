@@ -113,9 +113,16 @@ MARTS: dict[str, tuple[str, ...]] = {
     ),
     # Operational alerts (monitoring/), the nightly copy of the alert store.
     "fct_alerts": ("alert_id", "alert_type", "severity", "state", "title", "first_seen_at"),
+    # carbon-offset trading (#15): the ledger snapshot reconciled with tonight's sink
+    "fct_ledger_balances": ("parcel_id", "vintage", "scheme_code", "creditable_units",
+                            "issued_units", "buffer_units", "reversed_units", "available_units",
+                            "shortfall_units"),
+    "fct_project_credits": ("project_id", "vintage", "gross_removals_t", "baseline_t",
+                            "leakage_t", "uncertainty_deduction_t", "creditable_t", "buffer_t"),
 }
-#: Marts that are legitimately empty (a quiet night has no alert): no minimum row count.
-MAY_BE_EMPTY = ("fct_alerts",)
+#: Marts that are legitimately empty (a quiet night has no alert; no project uploaded, nothing
+#: issued): no minimum row count.
+MAY_BE_EMPTY = ("fct_alerts", "fct_ledger_balances", "fct_project_credits")
 #: Alert types, severities and states (monitoring/store.py).
 ALERT_TYPES = ("fire_event", "fire_danger", "pest_outbreak", "ndvi_anomaly")
 ALERT_SEVERITIES = ("info", "warning", "high", "critical")

@@ -182,7 +182,30 @@ def mart_suite(table: str) -> ExpectationSuite:
     def in_set(col: str, values: Sequence[str]) -> None:
         s.add(gxe.ExpectColumnValuesToBeInSet, column=col, value_set=list(values))
 
-    if table == "fct_carbon_stock":
+    if table == "fct_ledger_balances":
+        not_null("parcel_id", "vintage", "scheme_code", "available_units", "shortfall_units")
+        for col in ("creditable_units", "issued_units", "buffer_units", "reversed_units"):
+            between(col, 0)
+        between(
+            "shortfall_units",
+            0,
+            0,
+            notes="Reconciliation with the sink account, per parcel-year: creditable units of "
+            "this build = issued + buffer + available. Units issued beyond the verified sink "
+            "(available < 0) that loss reversals do not cover fail the run: record the loss "
+            "(sinkwatch ledger loss) before anything is published.",
+        )
+        s.add(
+            gxe.ExpectCompoundColumnsToBeUnique,
+            column_list=["parcel_id", "vintage", "scheme_code"],
+            notes="one row per parcel, vintage and scheme",
+        )
+    elif table == "fct_project_credits":
+        not_null("project_id", "vintage", "creditable_t", "buffer_t")
+        for col in ("creditable_t", "buffer_t", "baseline_t", "leakage_t",
+                    "uncertainty_deduction_t"):
+            between(col, 0)
+    elif table == "fct_carbon_stock":
         not_null(
             "parcel_id",
             "inventory_year",

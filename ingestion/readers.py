@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ingestion import firms, headers, parcels, vegetation, weather
+from ingestion import firms, headers, parcels, projects, vegetation, weather
 from ingestion.tabular import (
     EmptyFile,
     MissingReference,
@@ -134,7 +134,9 @@ def read_workbook(family: Family, path: Path) -> tuple[pd.DataFrame, list[str]]:
     return frame, notes
 
 
-def read_survey(family: Family, path: Path) -> Reading:
+def read_survey(family: Family, path: Path, extra: dict[str, str] | None = None) -> Reading:
+    """A tabular upload; ``extra`` maps further (normalised) headers onto ``_``-prefixed working
+    columns that a family's own reader uses and the contract does not hold."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         frame, sheet_notes = read_workbook(family, path)
@@ -149,6 +151,9 @@ def read_survey(family: Family, path: Path) -> Reading:
             f"{path.name}: unsupported file type {suffix!r} for {family.name} "
             f"(accepted: {', '.join(family.formats)})"
         )
+    if extra:
+        frame = frame.rename(columns={c: extra[headers.norm(c)] for c in frame.columns
+                                      if headers.norm(c) in extra})
     renamed, unknown, notes = headers.apply(family, frame)
     if suffix in (".xlsx", ".xlsm"):
         notes = sheet_notes + notes
@@ -207,4 +212,8 @@ def read(family_name: str, path: Path, ctx) -> Reading:
             raise UnreadableFile(f"{path.name}: weather is read from CSV (GSOD, CMA) or .xlsx")
         frame, fmt, notes, unknown = weather.read(path)
         return Reading(fmt, iter([frame]), notes, unknown)
+    if family_name == "projects":
+        reading = read_survey(family, path, projects.EXTRA_HEADERS)
+        frame = projects.expand(next(reading.batches), ctx)
+        return Reading(reading.format, iter([frame]), reading.notes, reading.unknown_columns)
     return read_survey(family, path)

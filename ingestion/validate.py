@@ -255,7 +255,8 @@ def split_rows(
                     f"field {n}: '{s[i]}' is not in the species code list (seed_species.csv)"
                 ),
             )
-            val = canon.where(canon.notna(), val).astype("string")
+            # object dtype: an optional species column that is empty throughout maps to nulls
+            val = canon.astype(object).where(canon.notna(), val.astype(object)).astype("string")
         if col.ref == "parcel" and refs.parcel_ids is not None:
             add(
                 val.notna() & ~pd.Series(refs.is_parcel(val), index=val.index),

@@ -279,9 +279,10 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--run-id", default="manual")
     sp.set_defaults(func=_cmd_fire_danger)
 
-    from orchestration import alerts_cli
+    from orchestration import alerts_cli, trading
 
     alerts_cli.add_parser(sub)
+    trading.add_parser(sub)  # sinkwatch trading export-snapshot | load-creditable | demo-trades
 
     sub.add_parser(
         "ensure-admin", help="create or update the Airflow admin from AIRFLOW_ADMIN_USER and "
@@ -295,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     from ledger.cli import add_parser as add_ledger_parser  # the carbon-offset ledger (#15)
     from sinkwatch.alerts import notify
     add_ledger_parser(sub, notify=notify)
+
+    from reporting.cli import add_parser as add_reporting_parser  # lineage, report (#16)
+    add_reporting_parser(sub)
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

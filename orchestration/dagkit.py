@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from airflow.sdk import Asset, task
 
+from orchestration.openlineage import dataset
 from sinkwatch.contracts import FAMILIES
 
 DUCKDB_POOL = "duckdb_build"
@@ -30,11 +31,24 @@ RAW_ASSETS = {name: Asset(name=f"sinkwatch-raw-{name}", uri=f"sinkwatch://raw/{n
 MARTS_ASSET = Asset(name="sinkwatch-marts", uri="sinkwatch://warehouse/marts")
 FIRE_DANGER_ASSET = Asset(name="sinkwatch-fire-danger", uri="sinkwatch://monitoring/fire_danger")
 
+# OpenLineage datasets (namespace "sinkwatch"): the provider reads a @task's inputs and outputs
+# from its inlets/outlets, and has no converter for the sinkwatch:// Assets above, so the tasks
+# list these too (orchestration/openlineage.py).
+OL_LANDING = {name: dataset(f"landing/{name}") for name in FAMILIES}
+OL_RAW = {name: dataset(f"raw/{name}") for name in FAMILIES}
+OL_BUILD = dataset("warehouse/build")
+OL_GATE = dataset("gx/validations")
+OL_MARTS = dataset("warehouse/marts")
+OL_SITE = dataset("site")
+OL_REPORTS = dataset("reports")
+OL_LEDGER = dataset("ledger")
+
 
 def ingest_task(family: str):
     """One task per family: ingest everything waiting in landing/<family>/."""
 
-    @task(task_id=f"ingest_{family}", outlets=[RAW_ASSETS[family]])
+    @task(task_id=f"ingest_{family}", inlets=[OL_LANDING[family]],
+          outlets=[RAW_ASSETS[family], OL_RAW[family]])
     def _ingest(run_id: str | None = None) -> dict:
         from orchestration import pipeline
 

@@ -149,7 +149,8 @@ def build_inputs(p: Paths) -> dict[str, str]:
     import duckdb
 
     out = {"__code__": _code_fingerprint()}
-    for snapshot in sorted(p.monitoring.glob("*.parquet")):  # alert store, events: by content
+    for snapshot in sorted([*p.monitoring.glob("*.parquet"),  # alert store, events: by content
+                            *(p.warehouse / "ledger").glob("*.parquet")]):  # ledger snapshot
         out[snapshot.stem] = hashlib.sha256(snapshot.read_bytes()).hexdigest()
     files = sorted(str(f) for f in p.manifest.glob("*/*.parquet"))
     if files:
@@ -245,6 +246,9 @@ def build(run_id: str, full_refresh: bool = False, p: Paths | None = None,
         export_monitoring(p)
         ensure_empty_outputs(p)
         ensure_snapshots(p)  # the fire-event snapshots, typed and empty before any evaluation
+        from orchestration import trading
+
+        trading.export_snapshot(p)  # the ledger as the reconciliation will see it
         db = build_path(run_id, p)
         # dbt writes into one fixed file, renamed to the run's name when it is done: the profile
         # (and the run id, an env var) stay the same from run to run, so dbt's partial parsing
@@ -267,6 +271,9 @@ def build(run_id: str, full_refresh: bool = False, p: Paths | None = None,
         if not (("--full-refresh" in args) if unit_tests is None else unit_tests):
             args += ["--exclude-resource-type", "unit_test"]
         out = run_dbt(args, work, p, run_id)
+        from orchestration import openlineage
+
+        openlineage.emit_dbt(p, work, run_id)  # one event pair per model, seed and test
         _record_inputs(work, inputs)
         os.replace(work, db)
         summary = [line for line in out.splitlines() if "Done. PASS=" in line]
@@ -460,4 +467,7 @@ def run_all(run_id: str | None = None, p: Paths | None = None, full_refresh: boo
     build(run_id, full_refresh=full_refresh, p=p)
     gate(run_id, p=p)
     publish(run_id, p=p)
+    from orchestration import trading
+
+    trading.load_creditable(run_id, p=p)  # gated numbers only (see orchestration/trading.py)
     return refresh_dashboard(run_id, p=p)

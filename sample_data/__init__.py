@@ -16,6 +16,7 @@ Modules
   quadrats, wetland surveys, demonstration forests.
 * :mod:`sample_data.remote_sensing` — vegetation-index composites.
 * :mod:`sample_data.disturbances` — fire events, FIRMS hotspots, fire reports, pest reports.
+* :mod:`sample_data.projects` — the carbon-offset project reserve (after the fire reports).
 
 Surveys and disturbances are drawn from simple, documented models (H–D curves, growth rates,
 peak-season biomass ranges, seasonal NDVI curves, fire seasons, pest hosts) with one
@@ -41,6 +42,7 @@ from sample_data.disturbances import (
 )
 from sample_data.geography import FAMILY_NAMES, SCALES
 from sample_data.landscape import build_landscape
+from sample_data.projects import write_projects
 from sample_data.remote_sensing import _write_vegetation_indices
 from sample_data.surveys import (
     _write_demo_forests,
@@ -87,4 +89,5 @@ def generate(landing: Path, scale: str = "demo", seed: int = 20211008,
         "fire_reports": _write_fire_reports(land, events, rng(8), d["fire_reports"]),
         "pest_reports": _write_pest_reports(land, spec, rng(9), d["pest_reports"]),
         "weather_daily": write_weather(d["weather_daily"], seed),
+        "projects": write_projects(land, d["projects"], d["fire_reports"]),
     }

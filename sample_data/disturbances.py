@@ -443,7 +443,10 @@ def _pine_wilt_detection(pines: list[Parcel], yr: int) -> list[str]:
     _, _, p, near = best
     border = p.geom.boundary.intersection(near[0].geom.buffer(1.0))
     mid = border.interpolate(0.5, normalized=True)
-    pt = shapely.ops.nearest_points(p.geom.buffer(-150.0), mid)[0]
+    inner = p.geom.buffer(-150.0)
+    if inner.is_empty:  # a parcel narrower than 300 m (small bench scales): its own interior
+        inner = p.geom.buffer(-0.25 * (p.geom.area ** 0.5))
+    pt = shapely.ops.nearest_points(inner if not inner.is_empty else p.geom, mid)[0]
     lon, lat = _xy_to_lonlat(pt.x, pt.y)
     return [f"PR-{yr}-9001", p.county, p.parcel_id, date(yr, 10, 15).isoformat(),
             "pine_wilt_nematode", p.dominant_species or "", "1.2", "light", "3", "",

@@ -38,6 +38,7 @@ ZONE_SOURCE = "pilot-zone implementation plan 2021-10-08 total; per-zone split a
 FAMILY_NAMES = (
     "parcels", "forest_plots", "grassland_quadrats", "wetland_surveys", "demo_forests",
     "vegetation_indices", "fire_hotspots", "fire_reports", "pest_reports", "weather_daily",
+    "projects",
 )
 
 

@@ -118,6 +118,45 @@ WEATHER_COLUMNS = (
       description="the reader that produced the row (set at ingestion)"),
 )
 
+# --- Carbon-offset projects (issue #15 item 1) --------------------------------------------------
+PROJECT_TYPES = ("afforestation", "forest_management", "grassland", "wetland")
+#: The registry a project's credits go to: the national CCER registry, the city's own 认购
+#: programme (the ledger's LOCAL scheme), or Verra (VCS; not held by our ledger).
+PROJECT_SCHEMES = ("CCER", "LOCAL", "VCS")
+#: 林种: CCER-14-001-V01 §2 covers protection, special-use and timber forest, not economic forest.
+FOREST_USES = ("protection", "special_use", "timber", "economic", "energy")
+PROJECT_COLUMNS = (
+    C("project_id", "string"),
+    C("project_name", "string"),
+    C("project_type", "string", allowed=PROJECT_TYPES,
+      description="afforestation 造林 | forest_management 森林经营 | grassland 草原 | "
+      "wetland 湿地"),
+    C("methodology", "string", description="methodology code as published, e.g. "
+      "CCER-14-001-V01, AR-CM-001-V01, AR-CM-003-V01, VM0047 (successors by their own code; "
+      "the rules of each are rows of dbt seed seed_methodology_rules)"),
+    C("scheme_code", "string", required=False, allowed=PROJECT_SCHEMES,
+      description="registry of the credits (default: VCS for VM0047, else CCER)"),
+    C("owner", "string", description="project owner (业主)"),
+    C("start_date", "date", description="project start (planting for afforestation)"),
+    C("crediting_start", "date", required=False,
+      description="first day of the crediting period (default: start_date)"),
+    C("crediting_years", "int", min=1, max=100, unit="yr", description="crediting period"),
+    C("planned_area_mu", "float", required=False, min=0, max=50_000_000, unit="mu",
+      description="area of the project design (the ex-ante estimate's area)"),
+    C("species", "string", required=False, ref="species",
+      description="main species planted (growth table of the ex-ante estimate)"),
+    C("forest_use", "string", required=False, allowed=FOREST_USES, description="林种"),
+    C("nonforest_since_year", "int", required=False, min=1900, max=2100,
+      description="land history: the project land has not met the forest definition since "
+      "this year (declared by the owner, checked against our inventory)"),
+    C("has_tenure_certificate", "bool", required=False,
+      description="clear tenure: 不动产权/林权证 or contract (CCER-14-001-V01 §2 b)"),
+    C("parcel_id", "string", ref="parcel", description="one parcel of the project (the reader "
+      "expands a ';'-separated list or a boundary polygon into one row per parcel)"),
+    C("parcel_source", "string", required=False, allowed=("row", "list", "boundary"),
+      computed=True, description="how the parcel was named: its own row, a list, a boundary"),
+)
+
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in [
@@ -152,6 +191,15 @@ FAMILIES: dict[str, Family] = {
             description="小班 / land parcels with land class, county and development zone",
             formats=(".geojson", ".json", ".gpkg", ".zip", ".shp"),
             batch=("parcel_id", "survey_year"),
+        ),
+        Family(
+            "projects",
+            "ingest_surveys",
+            PROJECT_COLUMNS,
+            key=("project_id", "parcel_id"),
+            description="carbon-offset projects (碳汇项目储备): methodology, owner, dates and "
+            "parcels; a parcel is in one project at a time (an overlap is quarantined)",
+            batch=("project_id",),
         ),
         Family(
             "forest_plots",
@@ -393,6 +441,20 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "sink_project_id": ("碳汇项目", "项目编号", "project_id"),
         "survey_year": ("调查年度", "年度", "year"),
     },
+    "projects": {
+        "project_id": ("项目编号", "项目代码", "project"), "project_name": ("项目名称", "name"),
+        "project_type": ("项目类型", "type"), "methodology": ("方法学", "方法学编号"),
+        "scheme_code": ("登记机构", "交易机制", "scheme", "registry"),
+        "owner": ("项目业主", "业主", "业主单位"),
+        "start_date": ("项目开始日期", "开始日期", "造林日期", "start"),
+        "crediting_start": ("计入期开始日期", "计入期起始日期"),
+        "crediting_years": ("计入期", "计入期年限", "计入期(年)", "crediting_period"),
+        "planned_area_mu": ("设计面积", "项目面积", "计划面积", "area", "planned_area"),
+        "species": ("造林树种", "主要树种", "树种"), "forest_use": ("林种",),
+        "nonforest_since_year": ("无林地起始年度", "非林地起始年度", "nonforest_since"),
+        "has_tenure_certificate": ("权属证明", "有权属证书", "tenure"),
+        "parcel_id": _PARCEL,
+    },
     "forest_plots": {
         "plot_id": ("样地号", "样地编号", "plot"), "parcel_id": _PARCEL,
         "inventory_year": ("调查年度", "清查年度", "年度", "year"),
@@ -488,6 +550,11 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
                  "重": "severe", "重度": "severe"},
     "vegetation_type": {"森林": "forest", "林地": "forest", "草原": "grassland",
                         "草地": "grassland", "灌木": "shrub", "灌木林": "shrub"},
+    "project_type": {"造林": "afforestation", "碳汇造林": "afforestation",
+                     "森林经营": "forest_management", "草原": "grassland", "草地": "grassland",
+                     "湿地": "wetland"},
+    "forest_use": {"防护林": "protection", "特种用途林": "special_use", "用材林": "timber",
+                   "经济林": "economic", "能源林": "energy", "薪炭林": "energy"},
     "pest": {"松材线虫病": "pine_wilt_nematode", "美国白蛾": "fall_webworm",
              "光肩星天牛": "asian_longhorned_beetle", "草原鼠兔害": "grassland_rodent_pika",
              "鼠兔害": "grassland_rodent_pika", "草原鼠害": "grassland_rodent_pika"},

@@ -58,6 +58,7 @@ def test_dags_run_end_to_end_and_rerun_is_identical(tmp_path):
     first = _digest(p.published)
     html_1 = (p.site / "index.html").read_text(encoding="utf-8")
     assert run_1 in html_1 or run_1.replace("_", "") in html_1.replace("_", "")
+    _assert_openlineage_events(home)
 
     # a second demo round: the same files again are no-ops, the marts are the same
     _demo_round(home)
@@ -70,3 +71,22 @@ def test_dags_run_end_to_end_and_rerun_is_identical(tmp_path):
         con.close()
     assert n_files == len(list(p.manifest.glob("*/*.parquet"))) - 1  # minus the _empty partition
     assert len(list(p.history.glob("marts_*.duckdb"))) == 2
+
+
+def _assert_openlineage_events(home: Path) -> None:
+    """The provider wrote START and COMPLETE with inputs and outputs for every nightly task to
+    the default file transport, and the dbt build one pair per model under the build task."""
+    import json
+
+    events = [json.loads(line) for line in
+              (home / "lineage" / "openlineage.jsonl").read_text().splitlines()]
+    tasks = ("build_marts", "gate_marts", "publish", "refresh_dashboard", "refresh_report_draft")
+    for task in tasks:
+        mine = [e for e in events if e["job"]["name"] == f"sinkwatch_nightly.{task}"]
+        assert {e["eventType"] for e in mine} >= {"START", "COMPLETE"}, task
+        assert all(e["inputs"] and e["outputs"] for e in mine), task
+    build = next(e for e in events if e["job"]["name"] == "sinkwatch_nightly.build_marts")
+    dbt = [e for e in events if e["job"]["name"].endswith("fct_annual_sink.build.run")]
+    assert {e["eventType"] for e in dbt} == {"START", "COMPLETE"}
+    assert dbt[0]["run"]["facets"]["parent"]["run"]["runId"] == build["run"]["runId"]
+    assert dbt[0]["outputs"][0]["name"] == "warehouse/fct_annual_sink"

@@ -96,7 +96,7 @@ def test_incremental_build_equals_full_refresh(small_data, tmp_path, monkeypatch
     home = tmp_path / "home"
     monkeypatch.setenv("SINKWATCH_HOME", str(home))
     p = Paths(home).ensure()
-    families = list(generate.sd.FAMILY_NAMES)
+    families = list(generate.FAMILY_NAMES)
 
     _land(small_data / "full", p.landing)
     pipeline.ingest(families, run_id="full", gate=False, p=p)
