@@ -1,5 +1,6 @@
 -- The 2025 indicators of the pilot-zone plan, per year, against their targets (seed_targets).
--- forest_coverage_pct          forest parcel area / land area of the city (or county)
+-- forest_coverage_pct          forest parcel area / land area: the city's official 27,768 km2
+--                              (seed_carbon_factors baotou_total_area), a county's measured polygon
 -- forest_stock_m3              stem volume of live trees (allometric stem mass / basic wood density)
 -- grassland_cvc_pct            comprehensive vegetation cover: area-weighted mean quadrat cover by
 --                              grassland type (杨智 & 徐斌 2019 definition)
@@ -39,6 +40,20 @@ mu_per_km2 as (
     where parameter = 'area_mu_m2' and stratum = 'unit'
 ),
 
+-- land area, the denominator of forest cover: the city's official figure (the plan's 18.3 % of
+-- 2021 is 760万亩 over it), each county's measured boundary polygon (no official figure for
+-- today's county boundaries)
+land_areas as (
+    select 'city' as scope, '150200' as scope_id, value as land_area_km2,
+        'official: seed_carbon_factors baotou_total_area (' || source || ')' as land_area_source,
+    from {{ ref('seed_carbon_factors') }}
+    where parameter = 'baotou_total_area' and stratum = 'city'
+    union all
+    select 'county', county_code, area_km2,
+        'measured: county boundary polygon, seed_counties (' || area_source || ')',
+    from counties
+),
+
 snapshot_year as (
     select max(survey_year) as year from parcels
 ),
@@ -58,7 +73,7 @@ forest_cover as (
     select
         'city', '150200', 'forest_coverage_pct', snapshot_year.year,
         100.0 * (select coalesce(sum(area_mu), 0) from parcels where land_class = 'forest')
-            / ((select sum(area_km2) from counties) * any_value(mu_per_km2.value)),
+            / ((select land_area_km2 from land_areas where scope = 'city') * any_value(mu_per_km2.value)),
     from snapshot_year
     cross join mu_per_km2
     group by snapshot_year.year
@@ -156,9 +171,15 @@ final as (
                 then indicators.value >= targets.target_value
         end as is_on_track,
         targets.source as target_source,
+        land_areas.land_area_km2,
+        land_areas.land_area_source,
     from indicators
     inner join targets on indicators.indicator = targets.indicator
     left join counties on indicators.scope = 'county' and indicators.scope_id = counties.county_code
+    left join land_areas
+        on indicators.indicator = 'forest_coverage_pct'
+        and indicators.scope = land_areas.scope
+        and indicators.scope_id = land_areas.scope_id
 )
 
 select * from final
