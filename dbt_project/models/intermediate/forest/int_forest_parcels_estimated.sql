@@ -49,6 +49,7 @@ final as (
         candidates.agb_t_per_ha_mean,
         candidates.bgb_t_per_ha_mean,
         candidates.volume_m3_per_ha_mean,
+        candidates.volume_table_m3_per_ha_mean,
         candidates.carbon_t_per_ha_mean,
         candidates.carbon_t_per_ha_se,
         candidates.carbon_volume_bcef_t_per_ha_mean,

@@ -41,6 +41,7 @@ forest_stock as (
         carbon_t_per_ha_mean as carbon_density_t_c_per_ha,
         carbon_t_per_ha_se as carbon_density_se_t_c_per_ha,
         volume_m3_per_ha_mean * area_ha as volume_m3,
+        volume_table_m3_per_ha_mean * area_ha as volume_table_m3,
         carbon_volume_bcef_t_per_ha_mean * area_ha as carbon_volume_bcef_t,
         'plot_allometry_stratified' as method,
         parcel_source_sha256,
@@ -65,6 +66,7 @@ grassland_stock as (
         grassland.agb_t_per_ha_mean * (1 + grass_r.value) * grass_cf.value as carbon_density_t_c_per_ha,
         grassland.agb_t_per_ha_se * (1 + grass_r.value) * grass_cf.value as carbon_density_se_t_c_per_ha,
         cast(null as double) as volume_m3,
+        cast(null as double) as volume_table_m3,
         cast(null as double) as carbon_volume_bcef_t,
         'quadrat_clipping_stratified' as method,
         grassland.parcel_source_sha256,
@@ -101,6 +103,7 @@ final as (
         {{ measure('unioned.carbon_density_se_t_c_per_ha', 4) }} as carbon_density_se_t_c_per_ha,
         {{ measure('1.96 * unioned.carbon_density_se_t_c_per_ha * unioned.area_ha') }} as carbon_u95_t,
         {{ measure('unioned.volume_m3') }} as volume_m3,
+        {{ measure('unioned.volume_table_m3') }} as volume_table_m3,
         {{ measure('unioned.carbon_volume_bcef_t') }} as carbon_volume_bcef_t,
         unioned.parcel_source_sha256,
     from unioned
