@@ -32,7 +32,8 @@ estimates as (
 final as (
     select
         *,
-        1.96 * gross_increment_t_c_per_ha_yr_se as gross_increment_t_c_per_ha_yr_ci95,
+        -- 95 % half-width with Student's t at the stratum's df (macro stratum_estimates)
+        round(t_975 * gross_increment_t_c_per_ha_yr_se, 6) as gross_increment_t_c_per_ha_yr_ci95,
     from estimates
 )
 

@@ -55,6 +55,7 @@ candidates as (
         increments.n_units as n_plots,
         increments.gross_increment_t_c_per_ha_yr_mean,
         increments.gross_increment_t_c_per_ha_yr_se,
+        increments.gross_increment_t_c_per_ha_yr_ci95,
         row_number() over (
             partition by uncovered.parcel_id, uncovered.year
             order by
@@ -95,7 +96,8 @@ final as (
         gross_increment_t_c_per_ha_yr_se as increment_se_t_c_per_ha_yr,
         -- rounded to the kilogram: reproducible by hand, far below the sampling error
         round(area_ha * gross_increment_t_c_per_ha_yr_mean * {{ factor('c_to_co2', 'all') }}, 6) as removals_co2e_t,
-        round(area_ha * 1.96 * gross_increment_t_c_per_ha_yr_se * {{ factor('c_to_co2', 'all') }}, 6)
+        -- 95 % half-width of the stratum mean: Student's t at its df x SE (issue #19 item 2)
+        round(area_ha * gross_increment_t_c_per_ha_yr_ci95 * {{ factor('c_to_co2', 'all') }}, 6)
             as removals_sampling_u95_co2e_t,
     from candidates
     where preference = 1

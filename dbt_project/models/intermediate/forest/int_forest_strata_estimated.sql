@@ -32,7 +32,8 @@ estimates as (
 final as (
     select
         *,
-        1.96 * carbon_t_per_ha_se as carbon_t_per_ha_ci95,
+        -- 95 % half-width with Student's t at the stratum's df (macro stratum_estimates)
+        round(t_975 * carbon_t_per_ha_se, 6) as carbon_t_per_ha_ci95,
     from estimates
 )
 
