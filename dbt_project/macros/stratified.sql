@@ -4,9 +4,10 @@
   stratum has fewer than var('min_plots_per_stratum') plots. `units` is a relation with one row per
   plot and `year_col` (one column, or two as 'year_t1, year_t2').
 
-  Per stratum and year: n_units, the mean and the standard error (SE = s / sqrt(n), 6 decimals)
-  of each of `value_cols`, and for 95 % intervals Student's t with the degrees of freedom of the
-  SE (sampling_df = n - 1): t_975 from seed_t_quantiles, the largest tabulated df not above
+  Per stratum and year: n_units, the mean and the standard error (SE = s / sqrt(n)) of each of
+  `value_cols` (not rounded here: DuckDB's parallel sums vary in the last bits, and a rounded SE
+  could flip its last digit between identical builds, which t x SE x area would magnify), and
+  for 95 % intervals Student's t with the degrees of freedom of the SE (sampling_df = n - 1): t_975 from seed_t_quantiles, the largest tabulated df not above
   sampling_df (t falls with df, so a df between two rows takes the larger t: conservative).
   1.96 is the limit for infinite df; with 2 plots (df 1) the 95 % half-width is 12.7 SE.
 
@@ -34,7 +35,7 @@
             count(*) as n_units,
             {%- for v in value_cols %}
             avg({{ v }}) as {{ v }}_mean,
-            round(stddev_samp({{ v }}) / sqrt(count(*)), 6) as {{ v }}_se,
+            stddev_samp({{ v }}) / sqrt(count(*)) as {{ v }}_se,
             {%- endfor %}
         from {{ units }}
         group by {{ keys | join(', ') }}, {{ year_cols | join(', ') }}
@@ -74,7 +75,7 @@
             by_stratum.{{ v }}_mean,
             case
                 when by_stratum.n_units > 1 then by_stratum.{{ v }}_se
-                else round(collapsed.{{ v }}_sd / sqrt(by_stratum.n_units), 6)
+                else collapsed.{{ v }}_sd / sqrt(by_stratum.n_units)
             end as {{ v }}_se,
             {%- endfor %}
         from by_stratum

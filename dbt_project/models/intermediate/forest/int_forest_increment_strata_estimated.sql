@@ -33,7 +33,7 @@ final as (
     select
         *,
         -- 95 % half-width with Student's t at the stratum's df (macro stratum_estimates)
-        round(t_975 * gross_increment_t_c_per_ha_yr_se, 6) as gross_increment_t_c_per_ha_yr_ci95,
+        t_975 * gross_increment_t_c_per_ha_yr_se as gross_increment_t_c_per_ha_yr_ci95,
     from estimates
 )
 

@@ -33,7 +33,7 @@ final as (
     select
         *,
         -- 95 % half-width with Student's t at the stratum's df (macro stratum_estimates)
-        round(t_975 * carbon_t_per_ha_se, 6) as carbon_t_per_ha_ci95,
+        t_975 * carbon_t_per_ha_se as carbon_t_per_ha_ci95,
     from estimates
 )
 
