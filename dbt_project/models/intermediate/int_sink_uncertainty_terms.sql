@@ -1,6 +1,7 @@
 -- The 95 % uncertainty of every sink component split by its source (IPCC 2006 Vol 1 Ch 3,
 -- Approach 1), as signed half-widths in t CO2e of the net sink:
---   sampling|<estimate>|<stratum>|<cycle>   1.96 x SE of a stratum estimate x the area using it
+--   sampling|<estimate>|<stratum>|<cycle>   t x SE of a stratum estimate x the area using it (Student's
+--                                           t at the estimate's degrees of freedom)
 --   factor|<parameter>|<stratum>            the component x U% of the factor (int_factors_uncertainty);
 --                                           volume-route BCEF_S and R: one city-wide key each
 -- Grassland soil carbon, dSOC = SOC_REF x F_LU x (F_MG,new F_I,new - F_MG,old F_I,old) x A / D:
