@@ -5,8 +5,9 @@
   plot and `year_col` (one column, or two as 'year_t1, year_t2').
 
   Per stratum and year: n_units, the mean and the standard error (SE = s / sqrt(n)) of each of
-  `value_cols` (not rounded here: DuckDB's parallel sums vary in the last bits, and a rounded SE
-  could flip its last digit between identical builds, which t x SE x area would magnify), and
+  `value_cols` (not rounded here: a rounded SE could flip its last digit where the last bits vary,
+  which t x SE x area would magnify; the means and SDs aggregate in value order, so DuckDB's
+  parallel partial aggregates cannot change their last bits between identical builds), and
   for 95 % intervals Student's t with the degrees of freedom of the SE (sampling_df = n - 1): t_975 from seed_t_quantiles, the largest tabulated df not above
   sampling_df (t falls with df, so a df between two rows takes the larger t: conservative).
   1.96 is the limit for infinite df; with 2 plots (df 1) the 95 % half-width is 12.7 SE.
@@ -34,8 +35,8 @@
             {{ year_cols | join(', ') }},
             count(*) as n_units,
             {%- for v in value_cols %}
-            avg({{ v }}) as {{ v }}_mean,
-            stddev_samp({{ v }}) / sqrt(count(*)) as {{ v }}_se,
+            avg({{ v }} order by {{ v }}) as {{ v }}_mean,
+            stddev_samp({{ v }} order by {{ v }}) / sqrt(count(*)) as {{ v }}_se,
             {%- endfor %}
         from {{ units }}
         group by {{ keys | join(', ') }}, {{ year_cols | join(', ') }}
@@ -49,7 +50,7 @@
             {{ year_cols | join(', ') }},
             count(*) as n_units,
             {%- for v in value_cols %}
-            stddev_samp({{ v }}) as {{ v }}_sd,
+            stddev_samp({{ v }} order by {{ v }}) as {{ v }}_sd,
             {%- endfor %}
         from {{ units }}
         group by {{ year_cols | join(', ') }}
