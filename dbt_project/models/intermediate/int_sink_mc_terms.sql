@@ -10,14 +10,26 @@
 --       int_forest_carbon_parts (the same factors at both cycles cancel part by part); sampling:
 --       paired plots, the stratum's net change (SE, df); otherwise the two cycles' stock estimates
 --   removals, gain-loss (Eq 2.9-2.10)  area x 44/12 x gross increment by parts; sampling: the
---       increment stratum (SE, df)
+--       increment stratum (SE, df). Only the years whose sink is gain-loss (int_forest_sink_gain_loss
+--       has every parcel-year; is_stock_difference_year rows are the overlap check, not the sink)
+--   mortality / harvest (Eq 2.11-2.13)  - area x 44/12 x the loss measured on the plots by parts
+--       (int_forest_carbon_parts estimate 'mortality' / 'harvest', the t1 carbon of trees dead or
+--       gone / cut: CF, and BCEF_S and R on the volume route), deducted in gain-loss years only
+--       (inside the stock change otherwise); sampling: their own increment-stratum SE and df
 --   soc_gain / soc_loss (Eq 2.25)  S x F_MG,to x F_I,to - S x F_MG,from x F_I,from, S = SOC_REF x
 --       F_LU x A / D x 44/12: two products keyed by SOC_REF and the regimes' factors
 --   wetland_ch4  - CH4 x GWP, keyed by the emission factor
---   fire_non_co2 (Eq 2.27)  - A x M_B*C_f x G_ef x GWP per gas, keyed by fuel and the gas's EF
---   loss_*_co2 deducted (Eq 2.14)  - loss, keyed by CF and fd (stock routes), fuel and CF (fuel
---       route) or CF (dead trees); sampling: the stock estimate it used (SE / density of the
---       stratum), or the tree mean (its 95 % half-width / 1.96, normal)
+--   fire_non_co2 (Eq 2.27)  - A x M_B x C_f x G_ef x GWP per gas, keyed by the gas's EF and the
+--       fuel: Table 2.4 M_B*C_f (fire_fuel_consumed; grassland, shrub, a forest parcel without
+--       plots), or plot AGB x C_f (combustion_factor; fuel_stratum null) with the AGB stratum's
+--       sampling error
+--   losses (reported, deducted: int_disturbance_losses_allocated via int_sink_components)
+--       fire_eq_2_27     - A x M_B x C_f x G_ef(CO2), keyed by the CO2 EF and the fuel as above;
+--                          sampling: the AGB stratum (the same draw as the fire's CH4 and N2O)
+--       area_fd          - A x density x fd, keyed by CF and fd; sampling: the stock stratum
+--       dead_tree_count  - n x mean tree carbon, keyed by CF; sampling: the host's tree mean
+--       each sampling row: - loss x SE / mean (= loss x sampling_u95_pct / 100 / t_975), t with the
+--       estimate's df
 -- A sampling row's coef is the sink's change for one standard error of its estimate; its draw is
 -- Student's t with sampling_df degrees of freedom (normal when sampling_df is null).
 with stock_difference as (
@@ -25,7 +37,9 @@ with stock_difference as (
 ),
 
 gain_loss as (
+    -- the parcel-years whose sink is gain-loss
     select * from {{ ref('int_forest_sink_gain_loss') }}
+    where not is_stock_difference_year
 ),
 
 forest_parcels as (
@@ -34,10 +48,6 @@ forest_parcels as (
 
 parts as (
     select * from {{ ref('int_forest_carbon_parts') }}
-),
-
-strata as (
-    select * from {{ ref('int_forest_strata_estimated') }}
 ),
 
 increment_strata as (
@@ -171,6 +181,54 @@ gl_sampling as (
         and increment_strata.year_t2 = gain_loss.increment_year_t2
 ),
 
+gl_loss_parts as (
+    select
+        gain_loss.year,
+        gain_loss.land_class,
+        parts.estimate as component,
+        parts.factor_keys,
+        -gain_loss.area_ha * c_to_co2.value * parts.part_t_c_per_ha as coef_co2e_t,
+    from gain_loss
+    cross join c_to_co2
+    inner join parts
+        on parts.estimate in ('mortality', 'harvest')
+        and parts.stratum_id = gain_loss.stratum_id
+        and parts.year_t1 = gain_loss.increment_year_t1
+        and parts.year_t2 = gain_loss.increment_year_t2
+),
+
+gl_loss_sampling as (
+    select
+        gain_loss.year,
+        gain_loss.land_class,
+        'mortality' as component,
+        'forest_mortality|' || gain_loss.stratum_id || '|' || gain_loss.increment_year_t1 || '-'
+            || gain_loss.increment_year_t2 as sampling_key,
+        increment_strata.sampling_df,
+        -gain_loss.area_ha * c_to_co2.value * increment_strata.mortality_t_c_per_ha_yr_se as coef_co2e_t,
+    from gain_loss
+    cross join c_to_co2
+    inner join increment_strata
+        on increment_strata.stratum_id = gain_loss.stratum_id
+        and increment_strata.year_t1 = gain_loss.increment_year_t1
+        and increment_strata.year_t2 = gain_loss.increment_year_t2
+    union all
+    select
+        gain_loss.year,
+        gain_loss.land_class,
+        'harvest',
+        'forest_harvest|' || gain_loss.stratum_id || '|' || gain_loss.increment_year_t1 || '-'
+            || gain_loss.increment_year_t2,
+        increment_strata.sampling_df,
+        -gain_loss.area_ha * c_to_co2.value * increment_strata.harvest_t_c_per_ha_yr_se,
+    from gain_loss
+    cross join c_to_co2
+    inner join increment_strata
+        on increment_strata.stratum_id = gain_loss.stratum_id
+        and increment_strata.year_t1 = gain_loss.increment_year_t1
+        and increment_strata.year_t2 = gain_loss.increment_year_t2
+),
+
 soc as (
     select
         year, land_class,
@@ -192,18 +250,31 @@ methane as (
     from wetland
 ),
 
+-- the fuel of a fire, shared by its gases: Table 2.4 M_B*C_f, or plot AGB x C_f (Table 2.6)
+fire_fuel as (
+    select
+        *,
+        concat_ws(';', 'fire_fuel_consumed|' || fuel_stratum, 'combustion_factor|' || combustion_stratum)
+            as fuel_keys,
+    from fires
+),
+
 fire_gases as (
-    select
-        year, land_class,
-        'fire_ef_ch4|' || ef_stratum || ';fire_fuel_consumed|' || fuel_stratum as factor_keys,
+    select year, land_class, concat_ws(';', 'fire_ef_ch4|' || ef_stratum, fuel_keys) as factor_keys,
         -ch4_co2e_t as coef_co2e_t,
-    from fires
+    from fire_fuel
     union all
+    select year, land_class, concat_ws(';', 'fire_ef_n2o|' || ef_stratum, fuel_keys), -n2o_co2e_t,
+    from fire_fuel
+),
+
+fire_gas_sampling as (
+    -- plot-AGB fuel: the AGB stratum's sampling error moves every gas of the fire
     select
-        year, land_class,
-        'fire_ef_n2o|' || ef_stratum || ';fire_fuel_consumed|' || fuel_stratum,
-        -n2o_co2e_t,
+        year, land_class, sampling_key, sampling_df,
+        -(ch4_co2e_t + n2o_co2e_t) * fuel_u95_pct / 100.0 / sampling_t_975 as coef_co2e_t,
     from fires
+    where sampling_key is not null and sampling_t_975 is not null
 ),
 
 deducted_losses as (
@@ -211,7 +282,7 @@ deducted_losses as (
     from losses
     inner join components
         on components.source_id = losses.report_id
-        and components.component like 'loss_%'
+        and components.component in ('loss_fire_co2', 'loss_pest_co2')
         and components.is_deducted
 ),
 
@@ -219,11 +290,11 @@ loss_products as (
     select
         year, land_class,
         case loss_route
-            when 'stock_density_fd' then 'carbon_fraction_biomass|' || cf_stratum || ';disturbance_fd|' || fd_stratum
+            when 'fire_eq_2_27' then concat_ws(';',
+                'fire_ef_co2|' || ef_stratum, 'fire_fuel_consumed|' || fuel_stratum,
+                'combustion_factor|' || combustion_stratum)
             when 'area_fd' then 'carbon_fraction_biomass|' || cf_stratum || ';disturbance_fd|' || fd_stratum
-            when 'fuel_consumed_cf' then 'carbon_fraction_biomass|' || cf_stratum || ';fire_fuel_consumed|' || fuel_stratum
             when 'dead_tree_count' then 'carbon_fraction_biomass|' || cf_stratum
-            else ''
         end as factor_keys,
         -loss_co2e_t as coef_co2e_t,
     from deducted_losses
@@ -231,26 +302,17 @@ loss_products as (
 
 loss_sampling as (
     select
-        deducted_losses.year,
-        deducted_losses.land_class,
-        deducted_losses.sampling_key,
-        case when deducted_losses.loss_route in ('stock_density_fd', 'area_fd') then strata.sampling_df end
-            as sampling_df,
-        -deducted_losses.loss_co2e_t * case
-            when deducted_losses.loss_route in ('stock_density_fd', 'area_fd')
-                then strata.carbon_t_per_ha_se / nullif(deducted_losses.carbon_density_t_c_per_ha, 0)
-            else deducted_losses.sampling_u95_pct / 100.0 / 1.959963984540054
-        end as coef_co2e_t,
+        year, land_class, sampling_key, sampling_df,
+        -- one SE of the estimate, relative to it: the 95 % half-width / t
+        -loss_co2e_t * sampling_u95_pct / 100.0 / sampling_t_975 as coef_co2e_t,
     from deducted_losses
-    left join strata
-        on deducted_losses.stratum_id = strata.stratum_id
-        and deducted_losses.stock_cycle_year = strata.inventory_year
-    where deducted_losses.sampling_key is not null
+    where sampling_key is not null and sampling_t_975 is not null
 ),
 
 products as (
     select year, land_class, 'removals' as component, factor_keys, coef_co2e_t from sd_parts
     union all select year, land_class, 'removals', factor_keys, coef_co2e_t from gl_parts
+    union all select year, land_class, component, factor_keys, coef_co2e_t from gl_loss_parts
     union all select year, land_class, 'soil_carbon', factor_keys, coef_co2e_t from soc
     union all select year, land_class, 'wetland_ch4', factor_keys, coef_co2e_t from methane
     union all select year, land_class, 'fire_non_co2', factor_keys, coef_co2e_t from fire_gases
@@ -260,6 +322,8 @@ products as (
 sampling as (
     select year, land_class, 'removals' as component, sampling_key, sampling_df, coef_co2e_t from sd_sampling
     union all select year, land_class, 'removals', sampling_key, sampling_df, coef_co2e_t from gl_sampling
+    union all select year, land_class, component, sampling_key, sampling_df, coef_co2e_t from gl_loss_sampling
+    union all select year, land_class, 'fire_non_co2', sampling_key, sampling_df, coef_co2e_t from fire_gas_sampling
     union all select year, land_class, 'losses', sampling_key, sampling_df, coef_co2e_t from loss_sampling
 ),
 

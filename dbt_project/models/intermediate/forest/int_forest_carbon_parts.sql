@@ -9,8 +9,12 @@
 -- trees count as 0), for the stock of each cycle (estimate = 'stock', the parts add up to
 -- int_forest_strata_estimated.carbon_t_per_ha_mean) and for the gross increment of each
 -- remeasurement period (estimate = 'increment': survivors' growth + ingrowth, t C/ha/yr, adding up
--- to int_forest_increment_strata_estimated.gross_increment_t_c_per_ha_yr_mean). Factor keys are
--- 'parameter|stratum' of int_factors_uncertainty.
+-- to int_forest_increment_strata_estimated.gross_increment_t_c_per_ha_yr_mean), and for the losses
+-- measured on the same plots over that period (IPCC 2006 V4 Ch2 Eq 2.11-2.13, as
+-- int_plots_increment_estimated): estimate = 'mortality', the carbon at t1 of trees alive at t1
+-- that the t2 tally records dead or does not list, and 'harvest', of trees it records cut (t C/ha/
+-- yr, adding up to mortality_ / harvest_t_c_per_ha_yr_mean). Factor keys are 'parameter|stratum' of
+-- int_factors_uncertainty.
 with trees as (
     select * from {{ ref('int_trees_biomass_estimated') }}
 ),
@@ -29,6 +33,10 @@ plots as (
 
 increments as (
     select * from {{ ref('int_plots_increment_estimated') }}
+),
+
+tallied as (
+    select * from {{ ref('stg_survey__forest_trees') }}
 ),
 
 parcels as (
@@ -112,6 +120,28 @@ plot_increment_parts as (
         increments.plot_area_m2, t2.factor_keys
 ),
 
+-- losses per part: trees alive at t1 and not alive at t2, their carbon at t1
+plot_loss_parts as (
+    select
+        case when t2.tree_status = 'cut' then 'harvest' else 'mortality' end as estimate,
+        increments.plot_id,
+        increments.parcel_id,
+        increments.year_t1,
+        increments.year_t2,
+        t1.factor_keys,
+        sum(t1.carbon_kg order by t1.tree_id)
+            / 1000.0 / (increments.plot_area_m2 / 10000.0) / (increments.year_t2 - increments.year_t1)
+            as part_t_c_per_ha,
+    from increments
+    inner join tree_parts as t1
+        on increments.plot_id = t1.plot_id and increments.year_t1 = t1.inventory_year
+    left join tallied as t2
+        on t1.plot_id = t2.plot_id and t1.tree_id = t2.tree_id and t2.inventory_year = increments.year_t2
+    where t2.tree_id is null or t2.tree_status <> 'alive'
+    group by 1, increments.plot_id, increments.parcel_id, increments.year_t1, increments.year_t2,
+        increments.plot_area_m2, t1.factor_keys
+),
+
 plot_parts as (
     select
         'stock' as estimate, plot_id, parcel_id,
@@ -120,6 +150,9 @@ plot_parts as (
     union all
     select 'increment', plot_id, parcel_id, year_t1, year_t2, factor_keys, part_t_c_per_ha,
     from plot_increment_parts
+    union all
+    select estimate, plot_id, parcel_id, year_t1, year_t2, factor_keys, part_t_c_per_ha,
+    from plot_loss_parts
 ),
 
 -- each plot in its fine (county x type x origin) and pooled (type x origin) stratum
@@ -158,7 +191,7 @@ final as (
         on sums.estimate = 'stock' and sums.stratum_id = strata.stratum_id
         and sums.year_t2 = strata.inventory_year
     left join increment_strata
-        on sums.estimate = 'increment' and sums.stratum_id = increment_strata.stratum_id
+        on sums.estimate in ('increment', 'mortality', 'harvest') and sums.stratum_id = increment_strata.stratum_id
         and sums.year_t1 = increment_strata.year_t1 and sums.year_t2 = increment_strata.year_t2
 )
 

@@ -7,8 +7,8 @@ of products of its uncertain inputs,
     net = sum_j c_j x prod_{k in K_j} (x_k* / x_k)  +  sum_s c_s x T_s
 
 (c_j in t CO2e at the estimate; K_j the factors of product j: CF, BCEF_S, R, SOC_REF, F_MG, F_I,
-fuel consumed, emission factors, fd; c_s the sink's change for one standard error of sampling
-estimate s). Per iteration every factor is drawn from its PDF as a relative value x*/x and every
+fuel consumed, combustion factor, emission factors, fd; c_s the sink's change for one standard
+error of sampling estimate s). Per iteration every factor is drawn from its PDF as a relative value x*/x and every
 sampling estimate (a stratum mean of one cycle or period, a tree mean) as a Student-t deviate with
 its degrees of freedom, and the sum is evaluated: products of factors, the same factor in several
 places (both cycles of a stock difference, every parcel of a stratum, every year) and the
@@ -19,7 +19,7 @@ assert_monte_carlo_model_reproduces_the_estimate).
 PDFs (int_factors_uncertainty):
 
 * sampling keys: Student's t with the estimate's df (n - 1, or the collapsed group's), scaled by
-  its SE; normal where no df is known (tree means of many trees);
+  its SE; normal where no df is known;
 * factors with a 95 % half-width (pct95, assumed_pct95, sd, se, mean_pm_sd, a symmetric range):
   normal with SD = U / 1.96 when U <= 50 %; lognormal with the same mean and SD above that (large
   IPCC defaults such as the ±90 % IWMS CH4 EF cannot go negative);
