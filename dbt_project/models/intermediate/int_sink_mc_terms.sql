@@ -9,13 +9,16 @@
 --   removals, stock difference (Eq 2.5/2.8)  area x 44/12 x (C_t2 - C_t1) / (t2 - t1), C by parts of
 --       int_forest_carbon_parts (the same factors at both cycles cancel part by part); sampling:
 --       paired plots, the stratum's net change (SE, df); otherwise the two cycles' stock estimates
---   removals, gain-loss (Eq 2.9-2.10)  area x 44/12 x gross increment by parts; sampling: the
---       increment stratum (SE, df). Only the years whose sink is gain-loss (int_forest_sink_gain_loss
---       has every parcel-year; is_stock_difference_year rows are the overlap check, not the sink)
+--   removals, gain-loss (Eq 2.9-2.10)  area x 44/12 x gross increment by parts. Only the years
+--       whose sink is gain-loss (int_forest_sink_gain_loss has every parcel-year;
+--       is_stock_difference_year rows are the overlap check, not the sink)
 --   mortality / harvest (Eq 2.11-2.13)  - area x 44/12 x the loss measured on the plots by parts
 --       (int_forest_carbon_parts estimate 'mortality' / 'harvest', the t1 carbon of trees dead or
 --       gone / cut: CF, and BCEF_S and R on the volume route), deducted in gain-loss years only
---       (inside the stock change otherwise); sampling: their own increment-stratum SE and df
+--       (inside the stock change otherwise)
+--       sampling of the gain-loss net (growth - mortality - harvest of the same plots = their net
+--       change): one draw of the stratum's paired net change (SE, df; key forest_change, as the
+--       stock difference of that stratum and period), not three independent draws
 --   soc_gain / soc_loss (Eq 2.25)  S x F_MG,to x F_I,to - S x F_MG,from x F_I,from, S = SOC_REF x
 --       F_LU x A / D x 44/12: two products keyed by SOC_REF and the regimes' factors
 --   wetland_ch4  - CH4 x GWP, keyed by the emission factor
@@ -166,13 +169,14 @@ gl_parts as (
 ),
 
 gl_sampling as (
+    -- the net gain's sampling error: the paired net change of the plots (Approach 1 alike)
     select
         gain_loss.year,
         gain_loss.land_class,
-        'forest_increment|' || gain_loss.stratum_id || '|' || gain_loss.increment_year_t1 || '-'
+        'forest_change|' || gain_loss.stratum_id || '|' || gain_loss.increment_year_t1 || '-'
             || gain_loss.increment_year_t2 as sampling_key,
         increment_strata.sampling_df,
-        gain_loss.area_ha * c_to_co2.value * increment_strata.gross_increment_t_c_per_ha_yr_se as coef_co2e_t,
+        gain_loss.area_ha * c_to_co2.value * increment_strata.net_change_t_c_per_ha_yr_se as coef_co2e_t,
     from gain_loss
     cross join c_to_co2
     inner join increment_strata
@@ -195,38 +199,6 @@ gl_loss_parts as (
         and parts.stratum_id = gain_loss.stratum_id
         and parts.year_t1 = gain_loss.increment_year_t1
         and parts.year_t2 = gain_loss.increment_year_t2
-),
-
-gl_loss_sampling as (
-    select
-        gain_loss.year,
-        gain_loss.land_class,
-        'mortality' as component,
-        'forest_mortality|' || gain_loss.stratum_id || '|' || gain_loss.increment_year_t1 || '-'
-            || gain_loss.increment_year_t2 as sampling_key,
-        increment_strata.sampling_df,
-        -gain_loss.area_ha * c_to_co2.value * increment_strata.mortality_t_c_per_ha_yr_se as coef_co2e_t,
-    from gain_loss
-    cross join c_to_co2
-    inner join increment_strata
-        on increment_strata.stratum_id = gain_loss.stratum_id
-        and increment_strata.year_t1 = gain_loss.increment_year_t1
-        and increment_strata.year_t2 = gain_loss.increment_year_t2
-    union all
-    select
-        gain_loss.year,
-        gain_loss.land_class,
-        'harvest',
-        'forest_harvest|' || gain_loss.stratum_id || '|' || gain_loss.increment_year_t1 || '-'
-            || gain_loss.increment_year_t2,
-        increment_strata.sampling_df,
-        -gain_loss.area_ha * c_to_co2.value * increment_strata.harvest_t_c_per_ha_yr_se,
-    from gain_loss
-    cross join c_to_co2
-    inner join increment_strata
-        on increment_strata.stratum_id = gain_loss.stratum_id
-        and increment_strata.year_t1 = gain_loss.increment_year_t1
-        and increment_strata.year_t2 = gain_loss.increment_year_t2
 ),
 
 soc as (
@@ -322,7 +294,6 @@ products as (
 sampling as (
     select year, land_class, 'removals' as component, sampling_key, sampling_df, coef_co2e_t from sd_sampling
     union all select year, land_class, 'removals', sampling_key, sampling_df, coef_co2e_t from gl_sampling
-    union all select year, land_class, component, sampling_key, sampling_df, coef_co2e_t from gl_loss_sampling
     union all select year, land_class, 'fire_non_co2', sampling_key, sampling_df, coef_co2e_t from fire_gas_sampling
     union all select year, land_class, 'losses', sampling_key, sampling_df, coef_co2e_t from loss_sampling
 ),

@@ -4,7 +4,8 @@
 -- remeasurement period nearest to the year; the losses measured on the same plots are deducted
 -- beside it: natural mortality (trees dead or gone between the tallies, Eq 2.11/2.14) and harvest
 -- (trees cut, Eq 2.12), each a stratum mean with its SE and a 95 % half-width of Student's t at the
--- stratum's df x SE. Reported fire and pest losses that no
+-- stratum's df x SE. The net gain's sampling error (net_sampling_u95_co2e_t) is that of the plots'
+-- net change: growth, mortality and harvest are measured on the same plots and are not independent. Reported fire and pest losses that no
 -- plot recorded are deducted in fct_annual_sink from int_disturbance_losses_allocated. Removals
 -- positive, t CO2e.
 -- Only the years that no remeasurement interval covers take their sink from here
@@ -71,6 +72,7 @@ candidates as (
         increments.mortality_t_c_per_ha_yr_ci95,
         increments.harvest_t_c_per_ha_yr_mean,
         increments.harvest_t_c_per_ha_yr_ci95,
+        increments.net_change_t_c_per_ha_yr_ci95,
         row_number() over (
             partition by parcel_years.parcel_id, parcel_years.year
             order by
@@ -125,6 +127,11 @@ final as (
         round(area_ha * harvest_t_c_per_ha_yr_mean * {{ factor('c_to_co2', 'all') }}, 6) as harvest_co2e_t,
         round(area_ha * harvest_t_c_per_ha_yr_ci95 * {{ factor('c_to_co2', 'all') }}, 6)
             as harvest_sampling_u95_co2e_t,
+        -- the sampling error of the net gain (growth - mortality - harvest): the three stratum means
+        -- come from the same plots, so it is the SE of the plots' net change (paired), not the three
+        -- half-widths in quadrature; the net sink's uncertainty uses this one
+        round(area_ha * net_change_t_c_per_ha_yr_ci95 * {{ factor('c_to_co2', 'all') }}, 6)
+            as net_sampling_u95_co2e_t,
     from candidates
     where preference = 1
 )
