@@ -8,9 +8,10 @@ of products of its uncertain inputs,
 
 (c_j in t CO2e at the estimate; K_j the factors of product j: CF, BCEF_S, R, SOC_REF, F_MG, F_I,
 fuel consumed, combustion factor, emission factors, fd; c_s the sink's change for one standard
-error of sampling estimate s). Per iteration every factor is drawn from its PDF as a relative value x*/x and every
-sampling estimate (a stratum mean of one cycle or period, a tree mean) as a Student-t deviate with
-its degrees of freedom, and the sum is evaluated: products of factors, the same factor in several
+error of sampling estimate s). Per iteration every factor is drawn from its PDF as a relative
+value x*/x and every sampling estimate (a stratum mean of one cycle or period, a tree mean) as a
+Student-t deviate with its degrees of freedom, and the sum is evaluated: products of factors, the
+same factor in several
 places (both cycles of a stock difference, every parcel of a stratum, every year) and the
 t-distributed errors of strata with few plots are honoured, not linearised. At x* = x and T = 0 the
 sum is the estimate (mc_model_at_estimate_co2e_t; dbt test
