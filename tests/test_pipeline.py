@@ -72,7 +72,7 @@ def test_marts_have_rows_and_reconcile(built):
             assert con.execute(f"select count(*) from {t}").fetchone()[0] > 0, t
         # CO2e is C x 44/12 (seed c_to_co2), biomass = AGB + BGB
         worst = con.execute(
-            "select max(abs(co2e_t - carbon_t * 3.6667)), "
+            "select max(abs(co2e_t - carbon_t * 44 / 12)), "
             "max(abs(biomass_t_dm - agb_t_dm - bgb_t_dm)) from fct_carbon_stock").fetchone()
         assert worst[0] < 1e-6 and worst[1] < 1e-6
         # zone parcels never exceed the zone's planned area by more than 1 %

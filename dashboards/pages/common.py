@@ -50,6 +50,7 @@ def indicator_records(tp: pd.DataFrame) -> list[dict[str, Any]]:
                 "year": as_int(r.get("year")),
                 "value": scaled(r.get("value"), unit),
                 "baseline": scaled(r.get("baseline_value"), unit),
+                "sample_baseline": scaled(r.get("sample_baseline_value"), unit),
                 "target": scaled(r.get("target_value"), unit),
                 "target_year": as_int(r.get("target_year")),
                 "unit": unit,
@@ -70,7 +71,7 @@ def city_indicator_table(tp: pd.DataFrame) -> tuple[Table, list[dict[str, Any]]]
     # Each row carries its own unit and hence its own number of decimals.
     for r in records:
         r["dec"] = r["unit"].decimals
-        for k in ("value", "baseline", "target"):
+        for k in ("value", "baseline", "sample_baseline", "target"):
             r[f"{k}_txt"] = fmt_num(r[k], r["dec"])
     table = Table(
         key="target_progress_city",
@@ -82,6 +83,7 @@ def city_indicator_table(tp: pd.DataFrame) -> tuple[Table, list[dict[str, Any]]]
             Col("year", "年份", "Year", "int"),
             Col("value", "当前值", "Value", "num", dec_key="dec"),
             Col("baseline", "2021年基期值", "2021 baseline", "num", dec_key="dec"),
+            Col("sample_baseline", "样本2021年值", "Sample 2021 value", "num", dec_key="dec"),
             Col("target", "目标值", "Target", "num", dec_key="dec"),
             Col("unit_zh", "单位", "Unit", "bi", key_en="unit_en"),
             Col("target_year", "目标年", "Target year", "int"),
@@ -89,9 +91,10 @@ def city_indicator_table(tp: pd.DataFrame) -> tuple[Table, list[dict[str, Any]]]
             Col("on_track", "是否达到进度", "On track", "flag"),
         ],
         records=records,
-        note_zh="完成进度 = (当前值 − 2021年基期值) ÷ (目标值 − 2021年基期值)，由数据集市计算。",
-        note_en="Progress = (value − 2021 baseline) ÷ (target − 2021 baseline), as computed "
-        "in the mart.",
+        note_zh="完成进度 = (当前值 − 起点) ÷ (目标值 − 2021年基期值)；"
+        "起点为样本2021年值（有则用），否则为2021年基期值，由数据集市计算。",
+        note_en="Progress = (value − start) ÷ (target − 2021 baseline); start is the sample's own "
+        "2021 value where there is one, else the 2021 baseline, as computed in the mart.",
     )
     return table, records
 

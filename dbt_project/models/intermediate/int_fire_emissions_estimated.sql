@@ -11,8 +11,9 @@
 -- estimated takes it from here); not_reported for grassland (Table 2.5 note: regrowth balances it)
 -- and shrub (shrub biomass is outside the account on both sides: its growth is not measured).
 -- emissions_co2e_t is the non-CO2 part (CH4 + N2O in CO2e), always reported and deducted.
--- Uncertainty (95 % half-width, % of the value) of each input: fuel (plot sampling or Table 2.4),
--- C_f, and each gas's G_ef (int_sink_uncertainty_terms).
+-- Uncertainty (95 % half-width, % of the value) of each input: fuel (plot sampling: Student's t at
+-- the AGB stratum's df x SE, sampling_df / sampling_t_975; or Table 2.4), C_f, and each gas's G_ef
+-- (int_sink_uncertainty_terms).
 with reports as (
     select * from {{ ref('stg_reports__fires') }}
 ),
@@ -40,6 +41,8 @@ nearest_stock as (
         forest_estimates.stratum_id,
         forest_estimates.agb_t_per_ha_mean,
         forest_estimates.agb_t_per_ha_se,
+        forest_estimates.sampling_df,
+        forest_estimates.t_975,
     from reports
     inner join vegetation_map on reports.vegetation_type = vegetation_map.vegetation_type
     inner join forest_estimates on reports.parcel_id = forest_estimates.parcel_id
@@ -67,12 +70,14 @@ fuel as (
         coalesce(combustion.value, 1.0) as combustion_factor,
         case
             when nearest_stock.report_id is not null
-                then 100.0 * 1.96 * nearest_stock.agb_t_per_ha_se / nullif(nearest_stock.agb_t_per_ha_mean, 0)
+                then 100.0 * nearest_stock.t_975 * nearest_stock.agb_t_per_ha_se / nullif(nearest_stock.agb_t_per_ha_mean, 0)
             else table_fuel.u95_pct
         end as fuel_u95_pct,
         case when nearest_stock.report_id is not null
             then 'forest_agb|' || nearest_stock.stratum_id || '|' || nearest_stock.inventory_year
         end as sampling_key,
+        nearest_stock.sampling_df,
+        nearest_stock.t_975 as sampling_t_975,
         coalesce(combustion.u95_pct, 0) as combustion_u95_pct,
     from reports
     inner join vegetation_map on reports.vegetation_type = vegetation_map.vegetation_type
@@ -132,6 +137,8 @@ final as (
         burnt.combustion_stratum,
         burnt.ef_stratum,
         burnt.sampling_key,
+        burnt.sampling_df,
+        burnt.sampling_t_975,
         coalesce(burnt.fuel_u95_pct, 0) as fuel_u95_pct,
         burnt.combustion_u95_pct,
         coalesce(burnt.ef_co2_u95_pct, 0) as ef_co2_u95_pct,

@@ -1,6 +1,7 @@
 -- The 95 % uncertainty of every sink component split by its source (IPCC 2006 Vol 1 Ch 3,
 -- Approach 1), as signed half-widths in t CO2e of the net sink:
---   sampling|<estimate>|<stratum>|<cycle>   1.96 x SE of a stratum estimate x the area using it
+--   sampling|<estimate>|<stratum>|<cycle>   t x SE of a stratum estimate x the area using it (Student's
+--                                           t at the estimate's degrees of freedom)
 --   factor|<parameter>|<stratum>            the component x U% of the factor (int_factors_uncertainty);
 --                                           volume-route BCEF_S and R: one city-wide key each
 -- Grassland soil carbon, dSOC = SOC_REF x F_LU x (F_MG,new F_I,new - F_MG,old F_I,old) x A / D:
@@ -73,15 +74,25 @@ deducted_losses as (
 ),
 
 terms as (
-    -- forest removals: the stratum estimates they come from, and the carbon fraction
+    -- forest removals: the stratum estimates they come from, and the carbon fraction. Stock
+    -- difference: the paired net change, or the two cycles' stocks
     select year, zone_id, county_code, land_class, 'sampling' as uncertainty_kind,
         'sampling|' || sampling_key_1 as uncertainty_key, sampling_u95_1_co2e_t as u95_co2e_t,
     from forest_sink
+    where method = 'stock_difference'
     union all
     select year, zone_id, county_code, land_class, 'sampling',
         'sampling|' || sampling_key_2, sampling_u95_2_co2e_t,
     from forest_sink
-    where sampling_key_2 is not null
+    where method = 'stock_difference' and sampling_key_2 is not null
+    -- gain-loss: growth - mortality - harvest measured on the same plots is their net change, so
+    -- its sampling error is the SE of the plots' net change (one key, Student's t at the stratum
+    -- df), not the three stratum means' half-widths in quadrature (they are not independent)
+    union all
+    select year, zone_id, county_code, land_class, 'sampling',
+        'sampling|' || net_sampling_key, net_sampling_u95_co2e_t,
+    from forest_sink
+    where method = 'gain_loss' and net_sampling_key is not null
     union all
     select year, zone_id, county_code, land_class, 'factor',
         'factor|carbon_fraction_biomass|' || cf_stratum, removals_co2e_t * cf_u95_pct / 100.0,
@@ -96,18 +107,9 @@ terms as (
     select year, zone_id, county_code, land_class, 'factor',
         'factor|root_shoot|temperate_asia', root_shoot_u95_co2e_t,
     from forest_sink
-    -- mortality and harvest measured on the plots, deducted in gain-loss years: their own stratum
-    -- estimates and the carbon fraction (the same CF key as the removals: fully correlated)
-    union all
-    select year, zone_id, county_code, land_class, 'sampling',
-        'sampling|' || mortality_sampling_key, -mortality_sampling_u95_co2e_t,
-    from forest_sink
-    where method = 'gain_loss' and mortality_sampling_key is not null
-    union all
-    select year, zone_id, county_code, land_class, 'sampling',
-        'sampling|' || harvest_sampling_key, -harvest_sampling_u95_co2e_t,
-    from forest_sink
-    where method = 'gain_loss' and harvest_sampling_key is not null
+    -- mortality and harvest measured on the plots, deducted in gain-loss years: their sampling is
+    -- inside the net change above; the carbon fraction (the same CF key as the removals: fully
+    -- correlated)
     union all
     select year, zone_id, county_code, land_class, 'factor',
         'factor|carbon_fraction_biomass|' || cf_stratum, -(mortality_co2e_t + harvest_co2e_t) * cf_u95_pct / 100.0,

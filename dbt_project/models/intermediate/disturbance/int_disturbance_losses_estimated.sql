@@ -14,7 +14,14 @@
 --   area_fd           pest without a count: affected ha x density x fd(severity)
 --   none              defoliators without mortality (fd = 0)
 --   soc_management    grassland rodents: a soil-carbon management effect, not estimated here
--- Uncertainty (95 % half-width, %) of each input, combined by Eq 3.1 into loss_u95_pct.
+-- Uncertainty (95 % half-width, %) of each input, combined by Eq 3.1 into loss_u95_pct. The
+-- sampling half-width is Student's t at the estimate's df x its SE (issue #19 item 2, as for every
+-- stratum estimate): the stock stratum's (int_forest_parcels_estimated.t_975), or the tree mean's
+-- (n - 1 trees). A tree mean from one tree of its species has no SE of its own: it takes the
+-- collapsed-strata SE of macro stratum_estimates (the SD of every live tree of that cycle, all
+-- species, with that group's df), never SE = 0; a cycle with one tree gives no tree mean and the
+-- report takes the area route. sampling_df / sampling_t_975 are kept for the Monte Carlo
+-- (int_sink_mc_terms draws a t deviate with that df).
 with fires as (
     select * from {{ ref('int_fire_emissions_estimated') }}
 ),
@@ -80,6 +87,8 @@ nearest_stock as (
         forest_estimates.stratum_id,
         forest_estimates.carbon_t_per_ha_mean,
         forest_estimates.carbon_t_per_ha_se,
+        forest_estimates.sampling_df,
+        forest_estimates.t_975,
         forest_estimates.cf_stratum,
     from reports
     inner join forest_estimates on reports.parcel_id = forest_estimates.parcel_id
@@ -90,15 +99,50 @@ nearest_stock as (
     ) = 1
 ),
 
-tree_means as (
+species_trees as (
     select
         species,
         inventory_year,
         count(*) as n_trees,
         avg(carbon_kg) as carbon_kg_mean,
-        coalesce(stddev_samp(carbon_kg) / sqrt(count(*)), 0) as carbon_kg_se,
+        stddev_samp(carbon_kg) / sqrt(count(*)) as carbon_kg_se,
     from trees
     group by species, inventory_year
+),
+
+-- the collapsed group of a species with one tree: every live tree of the cycle
+cycle_trees as (
+    select inventory_year, count(*) as n_trees, stddev_samp(carbon_kg) as carbon_kg_sd,
+    from trees
+    group by inventory_year
+),
+
+tree_means_se as (
+    select
+        species_trees.species,
+        species_trees.inventory_year,
+        species_trees.n_trees,
+        species_trees.carbon_kg_mean,
+        species_trees.n_trees = 1 as is_se_collapsed,
+        case
+            when species_trees.n_trees > 1 then species_trees.carbon_kg_se
+            else cycle_trees.carbon_kg_sd / sqrt(species_trees.n_trees)
+        end as carbon_kg_se,
+        case
+            when species_trees.n_trees > 1 then species_trees.n_trees - 1
+            when cycle_trees.n_trees > 1 then cycle_trees.n_trees - 1
+        end as sampling_df,
+    from species_trees
+    inner join cycle_trees on species_trees.inventory_year = cycle_trees.inventory_year
+),
+
+tree_means as (
+    select tree_means_se.*, t_quantiles.t_975,
+    from tree_means_se
+    asof left join {{ ref('seed_t_quantiles') }} as t_quantiles
+        on tree_means_se.sampling_df >= t_quantiles.df
+    -- a mean without any sampling error (one tree in the whole cycle) is not used
+    where tree_means_se.sampling_df is not null
 ),
 
 nearest_tree_mean as (
@@ -108,6 +152,8 @@ nearest_tree_mean as (
         tree_means.n_trees,
         tree_means.carbon_kg_mean,
         tree_means.carbon_kg_se,
+        tree_means.sampling_df,
+        tree_means.t_975,
     from reports
     inner join tree_means on reports.host_species = tree_means.species
     where reports.route = 'dead_tree_count' and reports.dead_trees is not null
@@ -130,11 +176,15 @@ routed as (
         nearest_stock.stratum_id,
         nearest_stock.carbon_t_per_ha_mean,
         nearest_stock.carbon_t_per_ha_se,
+        nearest_stock.sampling_df as stock_sampling_df,
+        nearest_stock.t_975 as stock_t_975,
         nearest_stock.cf_stratum as stock_cf_stratum,
         nearest_tree_mean.inventory_year as tree_cycle_year,
         nearest_tree_mean.n_trees as tree_mean_n,
         nearest_tree_mean.carbon_kg_mean as mean_tree_carbon_kg,
         nearest_tree_mean.carbon_kg_se as mean_tree_carbon_se_kg,
+        nearest_tree_mean.sampling_df as tree_sampling_df,
+        nearest_tree_mean.t_975 as tree_t_975,
         species.cf_stratum as host_cf_stratum,
     from reports
     left join nearest_stock on reports.report_id = nearest_stock.report_id
@@ -172,10 +222,18 @@ pest_losses as (
         end as loss_c_t_raw,
         case
             when routed.loss_route = 'area_fd'
-                then 100.0 * 1.96 * routed.carbon_t_per_ha_se / nullif(routed.carbon_t_per_ha_mean, 0)
+                then 100.0 * routed.stock_t_975 * routed.carbon_t_per_ha_se / nullif(routed.carbon_t_per_ha_mean, 0)
             when routed.loss_route = 'dead_tree_count'
-                then 100.0 * 1.96 * routed.mean_tree_carbon_se_kg / nullif(routed.mean_tree_carbon_kg, 0)
+                then 100.0 * routed.tree_t_975 * routed.mean_tree_carbon_se_kg / nullif(routed.mean_tree_carbon_kg, 0)
         end as sampling_u95_pct,
+        case routed.loss_route
+            when 'area_fd' then routed.stock_sampling_df
+            when 'dead_tree_count' then routed.tree_sampling_df
+        end as sampling_df,
+        case routed.loss_route
+            when 'area_fd' then routed.stock_t_975
+            when 'dead_tree_count' then routed.tree_t_975
+        end as sampling_t_975,
         case
             when routed.loss_route = 'area_fd'
                 then 'forest_stock|' || routed.stratum_id || '|' || routed.stock_cycle_year
@@ -228,6 +286,8 @@ fire_losses as (
         case when fires.co2_route = 'eq_2_27' and fires.fuel_source = 'plot_agb' then fires.fuel_u95_pct end
             as sampling_u95_pct,
         case when fires.co2_route = 'eq_2_27' then fires.sampling_key end as sampling_key,
+        case when fires.co2_route = 'eq_2_27' then fires.sampling_df end as sampling_df,
+        case when fires.co2_route = 'eq_2_27' then fires.sampling_t_975 end as sampling_t_975,
         cast(null as varchar) as cf_stratum,
         cast(null as varchar) as fd_stratum,
         cast(null as double) as fd_u95_pct,
@@ -275,6 +335,8 @@ final as (
         round(estimated.loss_c_t_raw, 6) as loss_c_t,
         round(estimated.loss_c_t_raw * {{ factor('c_to_co2', 'all') }}, 6) as loss_co2e_t,
         estimated.sampling_key,
+        estimated.sampling_df,
+        estimated.sampling_t_975,
         coalesce(estimated.sampling_u95_pct, 0) as sampling_u95_pct,
         estimated.cf_stratum,
         coalesce(cf.u95_pct, 0) as cf_u95_pct,

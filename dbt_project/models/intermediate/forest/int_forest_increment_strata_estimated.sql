@@ -34,7 +34,11 @@ estimates as (
 final as (
     select
         *,
-        1.96 * gross_increment_t_c_per_ha_yr_se as gross_increment_t_c_per_ha_yr_ci95,
+        -- 95 % half-width with Student's t at the stratum's df (macro stratum_estimates)
+        t_975 * gross_increment_t_c_per_ha_yr_se as gross_increment_t_c_per_ha_yr_ci95,
+        t_975 * mortality_t_c_per_ha_yr_se as mortality_t_c_per_ha_yr_ci95,
+        t_975 * harvest_t_c_per_ha_yr_se as harvest_t_c_per_ha_yr_ci95,
+        t_975 * net_change_t_c_per_ha_yr_se as net_change_t_c_per_ha_yr_ci95,
     from estimates
 )
 

@@ -142,6 +142,14 @@ final as (
         'forest_harvest|' || losses.stratum_id || '|' || losses.increment_year_t1 || '-' || losses.increment_year_t2
             as harvest_sampling_key,
         coalesce(losses.harvest_sampling_u95_co2e_t, 0) as harvest_sampling_u95_co2e_t,
+        -- gain-loss years: the sampling error of the net gain (growth - mortality - harvest of the
+        -- same plots = their net change; int_forest_sink_gain_loss), the key of the stratum's
+        -- paired net change, which the stock difference of the same stratum and period also uses
+        case when unioned.method = 'gain_loss'
+            then 'forest_change|' || losses.stratum_id || '|' || losses.increment_year_t1 || '-' || losses.increment_year_t2
+        end as net_sampling_key,
+        case when unioned.method = 'gain_loss' then coalesce(losses.net_sampling_u95_co2e_t, 0) else 0.0 end
+            as net_sampling_u95_co2e_t,
         coalesce(volume_route_terms.bcef_s_u95_co2e_t, 0) as bcef_s_u95_co2e_t,
         coalesce(volume_route_terms.root_shoot_u95_co2e_t, 0) as root_shoot_u95_co2e_t,
         -- IPCC Approach 1, Eq 3.1: sampling, carbon-fraction and (volume route) BCEF_S and R

@@ -3,7 +3,9 @@
 -- stratum mean annual gross increment measured on its own remeasured plots (Tier 2), from the
 -- remeasurement period nearest to the year; the losses measured on the same plots are deducted
 -- beside it: natural mortality (trees dead or gone between the tallies, Eq 2.11/2.14) and harvest
--- (trees cut, Eq 2.12), each a stratum mean with its SE. Reported fire and pest losses that no
+-- (trees cut, Eq 2.12), each a stratum mean with its SE and a 95 % half-width of Student's t at the
+-- stratum's df x SE. The net gain's sampling error (net_sampling_u95_co2e_t) is that of the plots'
+-- net change: growth, mortality and harvest are measured on the same plots and are not independent. Reported fire and pest losses that no
 -- plot recorded are deducted in fct_annual_sink from int_disturbance_losses_allocated. Removals
 -- positive, t CO2e.
 -- Only the years that no remeasurement interval covers take their sink from here
@@ -65,10 +67,12 @@ candidates as (
         increments.n_units as n_plots,
         increments.gross_increment_t_c_per_ha_yr_mean,
         increments.gross_increment_t_c_per_ha_yr_se,
+        increments.gross_increment_t_c_per_ha_yr_ci95,
         increments.mortality_t_c_per_ha_yr_mean,
-        increments.mortality_t_c_per_ha_yr_se,
+        increments.mortality_t_c_per_ha_yr_ci95,
         increments.harvest_t_c_per_ha_yr_mean,
-        increments.harvest_t_c_per_ha_yr_se,
+        increments.harvest_t_c_per_ha_yr_ci95,
+        increments.net_change_t_c_per_ha_yr_ci95,
         row_number() over (
             partition by parcel_years.parcel_id, parcel_years.year
             order by
@@ -110,16 +114,24 @@ final as (
         gross_increment_t_c_per_ha_yr_se as increment_se_t_c_per_ha_yr,
         -- rounded to the kilogram: reproducible by hand, far below the sampling error
         round(area_ha * gross_increment_t_c_per_ha_yr_mean * {{ factor('c_to_co2', 'all') }}, 6) as removals_co2e_t,
-        round(area_ha * 1.96 * gross_increment_t_c_per_ha_yr_se * {{ factor('c_to_co2', 'all') }}, 6)
+        -- 95 % half-width of the stratum mean: Student's t at its df x SE (issue #19 item 2)
+        round(area_ha * gross_increment_t_c_per_ha_yr_ci95 * {{ factor('c_to_co2', 'all') }}, 6)
             as removals_sampling_u95_co2e_t,
         mortality_t_c_per_ha_yr_mean as mortality_t_c_per_ha_yr,
         harvest_t_c_per_ha_yr_mean as harvest_t_c_per_ha_yr,
+        -- mortality and harvest: their own stratum means, 95 % half-widths with Student's t at the
+        -- same stratum df (the same plots)
         round(area_ha * mortality_t_c_per_ha_yr_mean * {{ factor('c_to_co2', 'all') }}, 6) as mortality_co2e_t,
-        round(area_ha * 1.96 * mortality_t_c_per_ha_yr_se * {{ factor('c_to_co2', 'all') }}, 6)
+        round(area_ha * mortality_t_c_per_ha_yr_ci95 * {{ factor('c_to_co2', 'all') }}, 6)
             as mortality_sampling_u95_co2e_t,
         round(area_ha * harvest_t_c_per_ha_yr_mean * {{ factor('c_to_co2', 'all') }}, 6) as harvest_co2e_t,
-        round(area_ha * 1.96 * harvest_t_c_per_ha_yr_se * {{ factor('c_to_co2', 'all') }}, 6)
+        round(area_ha * harvest_t_c_per_ha_yr_ci95 * {{ factor('c_to_co2', 'all') }}, 6)
             as harvest_sampling_u95_co2e_t,
+        -- the sampling error of the net gain (growth - mortality - harvest): the three stratum means
+        -- come from the same plots, so it is the SE of the plots' net change (paired), not the three
+        -- half-widths in quadrature; the net sink's uncertainty uses this one
+        round(area_ha * net_change_t_c_per_ha_yr_ci95 * {{ factor('c_to_co2', 'all') }}, 6)
+            as net_sampling_u95_co2e_t,
     from candidates
     where preference = 1
 )

@@ -24,7 +24,7 @@ estimates as (
         ['county_code', 'forest_type', 'origin'],
         ['forest_type', 'origin'],
         'inventory_year',
-        ['agb_t_per_ha', 'bgb_t_per_ha', 'volume_m3_per_ha', 'carbon_t_per_ha',
+        ['agb_t_per_ha', 'bgb_t_per_ha', 'volume_m3_per_ha', 'volume_table_m3_per_ha', 'carbon_t_per_ha',
          'carbon_volume_bcef_t_per_ha', 'bcef_s_u95_t_c_per_ha', 'root_shoot_u95_t_c_per_ha']
     ) }}
 ),
@@ -32,7 +32,8 @@ estimates as (
 final as (
     select
         *,
-        1.96 * carbon_t_per_ha_se as carbon_t_per_ha_ci95,
+        -- 95 % half-width with Student's t at the stratum's df (macro stratum_estimates)
+        t_975 * carbon_t_per_ha_se as carbon_t_per_ha_ci95,
     from estimates
 )
 

@@ -4,7 +4,7 @@
 -- IPCC Eq 2.8 volume x BCEF_S x (1 + R) x CF); the number of live trees and the carbon of each
 -- route are kept for tracing, with the volume route's factor terms (BCEF_S, R) for Approach 1.
 -- volume_m3_per_ha is the station's reported stem volume for volume-route trees and stem mass /
--- basic density for the others.
+-- basic density for the others (a proxy of 蓄积); volume_table_m3_per_ha is the reported part only.
 with all_trees as (
     select * from {{ ref('stg_survey__forest_trees') }}
 ),
@@ -42,6 +42,7 @@ live as (
         sum(agb_kg order by tree_id) as agb_kg,
         sum(bgb_kg order by tree_id) as bgb_kg,
         sum(stem_volume_m3 order by tree_id) as stem_volume_m3,
+        sum(stem_volume_m3 order by tree_id) filter (where biomass_route = 'volume_bcef') as stem_volume_table_m3,
         sum(carbon_kg order by tree_id) as carbon_kg,
     from live_trees
     group by plot_id, inventory_year
@@ -63,6 +64,7 @@ final as (
         round(coalesce(live.agb_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0), 6) as agb_t_per_ha,
         round(coalesce(live.bgb_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0), 6) as bgb_t_per_ha,
         round(coalesce(live.stem_volume_m3, 0) / (plots.plot_area_m2 / 10000.0), 6) as volume_m3_per_ha,
+        round(coalesce(live.stem_volume_table_m3, 0) / (plots.plot_area_m2 / 10000.0), 6) as volume_table_m3_per_ha,
         round(coalesce(live.carbon_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0), 6) as carbon_t_per_ha,
         round(coalesce(live.carbon_volume_bcef_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0), 6) as carbon_volume_bcef_t_per_ha,
         round(coalesce(live.carbon_proxy_allometry_kg, 0) / 1000.0 / (plots.plot_area_m2 / 10000.0), 6) as carbon_proxy_allometry_t_per_ha,

@@ -15,12 +15,22 @@
 -- a stock change that no tree made. So (1) the route is decided per plot and species across all
 -- cycles: volume_bcef only when every live tree of that species in that plot carries a reported
 -- volume in every cycle, otherwise all of them take proxy_allometry; (2) the BCEF_S growing-stock
--- class and the R AGB class are decided per plot from the mean over its cycles (plot_gs_m3_per_ha,
--- plot_agb_t_per_ha), so both cycles of a plot use the same factors.
+-- class and the R AGB class are decided per plot at its FIRST measurement (plot_gs_m3_per_ha,
+-- plot_agb_t_per_ha of the plot's first inventory year; 0 when it had no live tree), so every cycle
+-- of a plot uses the same factors and a later cycle never restates an earlier year (a mean over
+-- cycles did: a third cycle moved the class of the first two). A plot that outgrows its class
+-- keeps it (cycle_gs_m3_per_ha shows the cycle's own GS; test assert_bcef_class_not_outgrown warns).
 -- Carbon fraction: CF of the species group (IPCC 2006 V4 Ch4 Table 4.3), every route.
 with trees as (
     select * from {{ ref('stg_survey__forest_trees') }}
     where tree_status = 'alive'
+),
+
+-- the plot's first measurement: its first inventory year with any tallied tree, alive or not
+plot_first as (
+    select plot_id, min(inventory_year) as first_year
+    from {{ ref('stg_survey__forest_trees') }}
+    group by plot_id
 ),
 
 species as (
@@ -110,7 +120,7 @@ tree_volumes as (
         on density.parameter = 'wood_density' and density.stratum = routed.wood_density_stratum
 ),
 
--- growing stock of the plot in each cycle (all live trees, both routes), then its mean over cycles
+-- growing stock of the plot in each cycle (all live trees, both routes), and at its first measurement
 plot_cycles as (
     select
         plot_id,
@@ -123,11 +133,11 @@ plot_cycles as (
 
 plot_gs as (
     select
-        plot_id,
-        any_value(parcel_id) as parcel_id,
-        avg(gs_m3_per_ha) as plot_gs_m3_per_ha,
-    from plot_cycles
-    group by plot_id
+        plot_first.plot_id,
+        coalesce(plot_cycles.gs_m3_per_ha, 0) as plot_gs_m3_per_ha,
+    from plot_first
+    left join plot_cycles
+        on plot_first.plot_id = plot_cycles.plot_id and plot_first.first_year = plot_cycles.inventory_year
 ),
 
 -- BCEF_S per plot and BCEF class, from the class of the plot's growing stock
@@ -164,20 +174,21 @@ tree_agb as (
         and tree_volumes.bcef_class = plot_bcef.bcef_class
 ),
 
--- AGB of the plot (both routes), mean over its cycles: the AGB class of the root-to-shoot ratio
+-- AGB of the plot (both routes) at its first measurement: the AGB class of the root-to-shoot ratio
 plot_agb as (
     select
-        plot_id,
-        avg(agb_t_per_ha) as plot_agb_t_per_ha,
-    from (
+        plot_first.plot_id,
+        coalesce(first_agb.agb_t_per_ha, 0) as plot_agb_t_per_ha,
+    from plot_first
+    left join (
         select
             plot_id,
             inventory_year,
             sum(agb_kg_raw) / 1000.0 / (any_value(plot_area_m2) / 10000.0) as agb_t_per_ha,
         from tree_agb
         group by plot_id, inventory_year
-    )
-    group by plot_id
+    ) as first_agb
+        on plot_first.plot_id = first_agb.plot_id and plot_first.first_year = first_agb.inventory_year
 ),
 
 final as (
@@ -195,6 +206,7 @@ final as (
         tree_agb.dbh_cm,
         tree_agb.height_m,
         round(plot_gs.plot_gs_m3_per_ha, 6) as plot_gs_m3_per_ha,
+        round(plot_cycles.gs_m3_per_ha, 6) as cycle_gs_m3_per_ha,
         tree_agb.bcef_class,
         tree_agb.gs_class,
         tree_agb.bcef_s,
@@ -218,6 +230,8 @@ final as (
     from tree_agb
     inner join plot_gs on tree_agb.plot_id = plot_gs.plot_id
     inner join plot_agb on tree_agb.plot_id = plot_agb.plot_id
+    inner join plot_cycles
+        on tree_agb.plot_id = plot_cycles.plot_id and tree_agb.inventory_year = plot_cycles.inventory_year
     left join parcels on tree_agb.parcel_id = parcels.parcel_id
     left join factors as rs
         on tree_agb.biomass_route = 'volume_bcef'

@@ -1,6 +1,7 @@
 -- Every survey of every parcel (one row per parcel x survey year; the newest upload of a survey
 -- year wins), for what changes between surveys: the grassland management regime of IPCC 2019
--- V4 Ch6 Table 6.2. stg_survey__parcels keeps only the latest survey of each parcel.
+-- V4 Ch6 Table 6.2, the land class and the sink-project enrolment (the yearly plan indicators).
+-- stg_survey__parcels keeps only the latest survey of each parcel.
 with source as (
     select * from {{ source('raw_survey', 'parcels') }}
     where {{ not_superseded() }}
@@ -24,6 +25,7 @@ final as (
         grassland_type,
         grassland_management,
         management_input,
+        sink_project_id,
         area_mu,
         area_mu / 15.0 as area_ha,
         _source_file as source_file,
