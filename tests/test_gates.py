@@ -197,6 +197,20 @@ def build_marts(
                timestamptz '2025-04-02 05:12:00+00' as first_seen_at
         from range(2) t(i)
     """)
+    con.execute("""
+        create table fct_ledger_balances as
+        select 'P' || i as parcel_id, 2024 as vintage, 'LOCAL' as scheme_code,
+               100 as creditable_units, 80 as issued_units, 10 as buffer_units,
+               0 as reversed_units, 10 as available_units, 0 as shortfall_units
+        from range(3) t(i)
+    """)
+    con.execute("""
+        create table fct_project_credits as
+        select 'BT-LOCAL-00' || i as project_id, 2024 as vintage, 120.0 as gross_removals_t,
+               0.0 as baseline_t, 0.0 as leakage_t, 6.0 as uncertainty_deduction_t,
+               114.0 as creditable_t, 11.4 as buffer_t
+        from range(2) t(i)
+    """)
     if drop:
         con.execute(f"drop table {drop}")
     con.close()
