@@ -136,9 +136,12 @@ SINK_YOY_RATIO_BOUNDS = (0.5, 1.5)
 MAX_GRASSLAND_CARBON_DENSITY_T_C_PER_HA = 30
 #: Accounting methods of fct_annual_sink, as documented in models/marts/accounting/
 #: _accounting__models.yml (non_co2_only: forest years with fire CH4/N2O but no stock estimate;
-#: ipcc_tier1_soc: grassland with a soil-carbon change after a management change).
+#: ipcc_tier1_soc: grassland with a soil-carbon change after a management change; ws13_ch5 /
+#: ws13_ch3: managed wetlands by the 2013 Wetlands Supplement; memo_excluded: wetlands outside the
+#: inventory, their CH4 a memo item).
 ANNUAL_SINK_METHODS = (
-    "stock_difference", "gain_loss", "tier1_no_change", "ipcc_tier1_soc", "non_co2_only"
+    "stock_difference", "gain_loss", "tier1_no_change", "ipcc_tier1_soc", "ws13_ch5", "ws13_ch3",
+    "memo_excluded", "non_co2_only",
 )
 #: Indicators of the pilot-zone work plan that the progress mart must always report.
 TARGET_INDICATORS = (

@@ -114,7 +114,8 @@ def _write_parcels(land: Landscape, out: Path, seed: int = 20211008) -> list[Pat
                 "land_class": p.land_class, "forest_type": p.forest_type, "origin": p.origin,
                 "dominant_species": p.dominant_species, "grassland_type": p.grassland_type,
                 "grassland_management": mg, "management_input": inp,
-                "wetland_class": p.wetland_class, "sink_project_id": p.sink_project_id,
+                "wetland_class": p.wetland_class, "management_status": None,
+                "management_status_since": None, "sink_project_id": p.sink_project_id,
                 "survey_year": year,
             }
             geom = mapping(p.wgs)
@@ -365,7 +366,7 @@ def _write_wetland_surveys(land: Landscape, rng: np.random.Generator, out: Path)
             p = wet[i]
             rows.append([f"WS-{yr}-{p.parcel_id}", p.parcel_id, str(yr), p.wetland_class or "",
                          _f(area[i], 1), _f(min(protected[i], area[i]), 1),
-                         ptype[i] if protected[i] > 0 else "none"])
+                         ptype[i] if protected[i] > 0 else "none", "", ""])
         paths.append(_write_csv(out / f"wetland_surveys_{yr}.csv",
                                 FAMILIES["wetland_surveys"].column_names, rows))
     return paths
