@@ -8,11 +8,12 @@ and constants here are cheap to import.
 
 from __future__ import annotations
 
+import csv
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sinkwatch.config import EXPECTATIONS_DIR
+from sinkwatch.config import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 from sinkwatch.contracts import FAMILIES
 
 if TYPE_CHECKING:
@@ -93,6 +94,16 @@ MARTS: dict[str, tuple[str, ...]] = {
         "newest_composite_date",
     ),
     "qa_mart_reconciliation": ("check_kind", "subject", "ratio"),
+    "qa_plausibility": (
+        "check_id",
+        "check_kind",
+        "subject",
+        "year",
+        "value",
+        "lower_bound",
+        "upper_bound",
+        "bound_source",
+    ),
     "meta_run": ("run_id", "built_at", "data_as_of"),
     "qa_plot_locations": ("sample_kind", "sample_id", "parcel_id", "lon", "lat", "is_in_parcel"),
     "fct_zone_progress": (
@@ -156,6 +167,18 @@ TARGET_INDICATORS = (
 VIIRS_CONFIDENCE = ("l", "n", "h", "low", "nominal", "high")
 #: Upper bound of a plausible carbon density (t C/ha); mature forest rarely exceeds ~250.
 MAX_CARBON_DENSITY_T_C_PER_HA = 300
+#: The plausibility bounds of the published figures, one row per check with its source (a dbt
+#: seed, so that the mart qa_plausibility and the suite marts__qa_plausibility read the same rows).
+PLAUSIBILITY_BOUNDS_SEED = DBT_PROJECT_DIR / "seeds" / "seed_plausibility_bounds.csv"
+
+
+def plausibility_bounds() -> list[dict[str, Any]]:
+    """The rows of :data:`PLAUSIBILITY_BOUNDS_SEED` (bounds as floats), in file order."""
+    with PLAUSIBILITY_BOUNDS_SEED.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        r["lower_bound"], r["upper_bound"] = float(r["lower_bound"]), float(r["upper_bound"])
+    return rows
 
 
 def raw_suite_name(family: str) -> str:
