@@ -205,6 +205,18 @@ def build_marts(
                timestamptz '2025-04-02 05:12:00+00' as first_seen_at
         from range(2) t(i)
     """)
+    # carbon-offset trading (#15): legitimately empty without projects or issued units
+    con.execute("""
+        create table fct_ledger_balances (
+            parcel_id varchar, vintage integer, scheme_code varchar, creditable_units double,
+            issued_units double, buffer_units double, reversed_units double,
+            available_units double, shortfall_units double)
+    """)
+    con.execute("""
+        create table fct_project_credits (
+            project_id varchar, vintage integer, gross_removals_t double, baseline_t double,
+            leakage_t double, uncertainty_deduction_t double, creditable_t double, buffer_t double)
+    """)
     if drop:
         con.execute(f"drop table {drop}")
     con.close()
