@@ -8,11 +8,12 @@ and constants here are cheap to import.
 
 from __future__ import annotations
 
+import csv
 import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sinkwatch.config import EXPECTATIONS_DIR
+from sinkwatch.config import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 from sinkwatch.contracts import FAMILIES
 
 if TYPE_CHECKING:
@@ -93,6 +94,16 @@ MARTS: dict[str, tuple[str, ...]] = {
         "newest_composite_date",
     ),
     "qa_mart_reconciliation": ("check_kind", "subject", "ratio"),
+    "qa_plausibility": (
+        "check_id",
+        "check_kind",
+        "subject",
+        "year",
+        "value",
+        "lower_bound",
+        "upper_bound",
+        "bound_source",
+    ),
     "meta_run": ("run_id", "built_at", "data_as_of"),
     "qa_plot_locations": ("sample_kind", "sample_id", "parcel_id", "lon", "lat", "is_in_parcel"),
     "fct_zone_progress": (
@@ -143,9 +154,12 @@ SINK_YOY_RATIO_BOUNDS = (0.5, 1.5)
 MAX_GRASSLAND_CARBON_DENSITY_T_C_PER_HA = 30
 #: Accounting methods of fct_annual_sink, as documented in models/marts/accounting/
 #: _accounting__models.yml (non_co2_only: forest years with fire CH4/N2O but no stock estimate;
-#: ipcc_tier1_soc: grassland with a soil-carbon change after a management change).
+#: ipcc_tier1_soc: grassland with a soil-carbon change after a management change; ws13_ch5 /
+#: ws13_ch3: managed wetlands by the 2013 Wetlands Supplement; memo_excluded: wetlands outside the
+#: inventory, their CH4 a memo item).
 ANNUAL_SINK_METHODS = (
-    "stock_difference", "gain_loss", "tier1_no_change", "ipcc_tier1_soc", "non_co2_only"
+    "stock_difference", "gain_loss", "tier1_no_change", "ipcc_tier1_soc", "ws13_ch5", "ws13_ch3",
+    "memo_excluded", "non_co2_only",
 )
 #: Indicators of the pilot-zone work plan that the progress mart must always report.
 TARGET_INDICATORS = (
@@ -160,6 +174,18 @@ TARGET_INDICATORS = (
 VIIRS_CONFIDENCE = ("l", "n", "h", "low", "nominal", "high")
 #: Upper bound of a plausible carbon density (t C/ha); mature forest rarely exceeds ~250.
 MAX_CARBON_DENSITY_T_C_PER_HA = 300
+#: The plausibility bounds of the published figures, one row per check with its source (a dbt
+#: seed, so that the mart qa_plausibility and the suite marts__qa_plausibility read the same rows).
+PLAUSIBILITY_BOUNDS_SEED = DBT_PROJECT_DIR / "seeds" / "seed_plausibility_bounds.csv"
+
+
+def plausibility_bounds() -> list[dict[str, Any]]:
+    """The rows of :data:`PLAUSIBILITY_BOUNDS_SEED` (bounds as floats), in file order."""
+    with PLAUSIBILITY_BOUNDS_SEED.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        r["lower_bound"], r["upper_bound"] = float(r["lower_bound"]), float(r["upper_bound"])
+    return rows
 
 
 def raw_suite_name(family: str) -> str:

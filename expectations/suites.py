@@ -54,6 +54,7 @@ from expectations.definitions import (
     generated_meta,
     import_gx,
     mart_suite_name,
+    plausibility_bounds,
     raw_suite_name,
 )
 from sinkwatch.config import EXPECTATIONS_DIR
@@ -384,6 +385,21 @@ def mart_suite(table: str) -> ExpectationSuite:
             "difference can both be computed, each method's forest sink lies inside the other's "
             "95 % interval (|difference| / the smaller half-width <= 1).",
         )
+    elif table == "qa_plausibility":
+        from great_expectations.expectations.row_conditions import Column
+
+        not_null("check_id", "value")
+        for b in plausibility_bounds():
+            between(
+                "value",
+                b["lower_bound"],
+                b["upper_bound"],
+                row_condition=Column("check_id") == b["check_id"],
+                severity=WARNING,
+                notes=f"Plausibility: {b['description']} lies in [{b['lower_bound']:g}, "
+                f"{b['upper_bound']:g}] {b['unit']}. Bound ({b['source_status']}, "
+                f"seed_plausibility_bounds): {b['source']}",
+            )
     elif table == "fct_alerts":
         not_null("alert_id", "alert_type", "severity", "state", "title", "first_seen_at")
         s.add(gxe.ExpectColumnValuesToBeUnique, column="alert_id")

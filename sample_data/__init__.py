@@ -12,8 +12,9 @@ Modules
   formatting, CSV and geometry helpers; county boundaries and the dbt seeds.
 * :mod:`sample_data.landscape` — the landscape model every family draws from: grid parcels, land
   classes, attributes, zones and sink projects (:func:`~sample_data.landscape.build_landscape`).
-* :mod:`sample_data.surveys` — parcels (and grassland management), forest plots, grassland
-  quadrats, wetland surveys, demonstration forests.
+* :mod:`sample_data.surveys` — parcels (full layer 2021 and 2025, grassland management, wetland
+  project statuses), forest plots (trees on their species' DBH-age curves), grassland quadrats,
+  wetland surveys (with management status), demonstration forests.
 * :mod:`sample_data.remote_sensing` — vegetation-index composites.
 * :mod:`sample_data.disturbances` — fire events, FIRMS hotspots, fire reports, pest reports.
 * :mod:`sample_data.projects` — the carbon-offset project reserve (after the fire reports).

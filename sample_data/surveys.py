@@ -38,7 +38,8 @@ def _round_coords(obj: object) -> object:
 
 
 #: Survey years of the grassland management regime (IPCC 2019 V4 Ch6 Table 6.2 classes). The
-#: 2021 survey is every grassland parcel's baseline; the full parcels layer is surveyed in 2025.
+#: 2021 survey is every grassland parcel's baseline; the full parcels layer is surveyed in 2021 and
+#: 2025, the grassland parcels alone in 2023.
 GRASS_MANAGEMENT_YEARS = (2021, 2023, 2025)
 #: Counties whose desert and typical steppe carried the heavy grazing of the 2021 baseline.
 GRAZED_COUNTIES = ("150223", "150222")  # 达茂旗, 固阳县
@@ -97,32 +98,92 @@ def grassland_management(land: Landscape, seed: int = 20211008
     return out
 
 
+#: The plan's 2021 forest area (光明网 2021-06: 760万亩, forest cover 18.3 %): the 2021 layer has
+#: the sample's 2025 forest less the shrub forest planted since (2022-2025), mu.
+FOREST_AREA_2021_MU = 7_600_000
+
+
+def afforested_since_2021(land: Landscape) -> set[str]:
+    """Planted shrub-forest parcels (柠条 Caragana) that were still unforested land in 2021, so
+    that the 2021 layer's forest is the published 760万亩 and the 2025 layer's is the sample's
+    (about 775万亩): afforestation of the 14th Five-Year Plan at a believable 4万亩 a year. The
+    parcels are taken in the order of a hash of their id until the difference is covered (no
+    random draw, so no other family changes)."""
+    forest = sum(p.area_mu for p in land.parcels if p.land_class == "forest")
+    need = forest - FOREST_AREA_2021_MU
+    cand = sorted((p for p in land.parcels if p.land_class == "forest"
+                   and p.forest_type == "shrub" and p.origin == "planted"),
+                  key=lambda p: (zlib.crc32(p.parcel_id.encode()), p.parcel_id))
+    out: set[str] = set()
+    acc = 0.0
+    for p in cand:
+        if acc + p.area_mu <= need:
+            out.add(p.parcel_id)
+            acc += p.area_mu
+    return out
+
+
+#: The plan's wetland carbon-sink projects (10万亩, one per wetland zone): reclaimed Yellow River
+#: floodplain returned to wetland (退耕还湿, restored) or a constructed wetland (created), in the
+#: year of each project. Before it the restored land was drained for farming and fish ponds
+#: (围垦) since RECLAIMED_SINCE; a created wetland was no wetland at all (other land, no survey).
+WETLAND_PROJECT_YEAR = {"P-WET-001": 2022, "P-WET-002": 2023, "P-WET-003": 2021,
+                        "P-WET-004": 2022, "P-WET-005": 2023}
+RECLAIMED_SINCE = 1978
+#: Designation year of the protection in force at the 2021 survey, by protection type.
+PROTECTED_SINCE = {"wetland_park": 2013, "nature_reserve": 2008, "protection_area": 2018}
+
+
+def wetland_project_status(p: Parcel, year: int) -> tuple[str | None, int | None]:
+    """(management_status, since) a wetland-project parcel has in ``year``: restored or created
+    from its project year; before it drained since RECLAIMED_SINCE (restored) or no wetland yet
+    (created: (None, None)). Every other parcel: (None, None), i.e. what its wetland survey says."""
+    start = WETLAND_PROJECT_YEAR.get(p.sink_project_id or "")
+    if p.land_class != "wetland" or start is None:
+        return None, None
+    created = p.wetland_class == "constructed"
+    if year >= start:
+        return ("created" if created else "restored"), start
+    return (None, None) if created else ("drained", RECLAIMED_SINCE)
+
+
 def _write_parcels(land: Landscape, out: Path, seed: int = 20211008) -> list[Path]:
-    """The full parcels layer surveyed in 2025, and the grassland parcels' 2021 (baseline) and
-    2023 management surveys (same polygons, one file per survey year)."""
+    """The full parcels layer surveyed in 2021 (the baseline) and 2025, and the grassland
+    parcels' 2023 management survey (same polygons, one file per survey year). In 2021 the shrub
+    forest planted since (:func:`afforested_since_2021`) is still other land and the wetland
+    created by a project not yet there; wetland-project parcels carry their management status."""
     cols = [c for c in FAMILIES["parcels"].column_names if c not in PARCEL_COMPUTED]
     management = grassland_management(land, seed)
+    afforested = afforested_since_2021(land)
     paths = []
     for year in GRASS_MANAGEMENT_YEARS:
         lines = []
         for p in land.parcels:
-            if year != 2025 and p.land_class != "grassland":
+            if year == 2023 and p.land_class != "grassland":
                 continue
             mg, inp = management.get(p.parcel_id, {}).get(year, (None, None))
+            status, since = wetland_project_status(p, year)
             props = {
                 "parcel_id": p.parcel_id, "county_code": p.county, "zone_id": p.zone_id,
                 "land_class": p.land_class, "forest_type": p.forest_type, "origin": p.origin,
                 "dominant_species": p.dominant_species, "grassland_type": p.grassland_type,
                 "grassland_management": mg, "management_input": inp,
-                "wetland_class": p.wetland_class, "sink_project_id": p.sink_project_id,
+                "wetland_class": p.wetland_class, "management_status": status,
+                "management_status_since": since, "sink_project_id": p.sink_project_id,
                 "survey_year": year,
             }
+            not_yet = year < 2022 and (p.parcel_id in afforested or (
+                p.land_class == "wetland" and p.sink_project_id in WETLAND_PROJECT_YEAR
+                and status is None))
+            if not_yet:  # unforested land / no wetland yet: other land, not enrolled
+                props.update(land_class="other", forest_type=None, origin=None,
+                             dominant_species=None, wetland_class=None, sink_project_id=None)
             geom = mapping(p.wgs)
             coords = _round_coords(geom["coordinates"])
             feat = {"type": "Feature", "properties": {c: props[c] for c in cols},
                     "geometry": {"type": geom["type"], "coordinates": coords}}
             lines.append(json.dumps(feat, ensure_ascii=False, separators=(",", ":")))
-        name = f"baotou_parcels_{year}" if year == 2025 else f"baotou_grassland_parcels_{year}"
+        name = f"baotou_grassland_parcels_{year}" if year == 2023 else f"baotou_parcels_{year}"
         text = (f'{{"type":"FeatureCollection","name":"{name}","features":[\n'
                 + ",\n".join(lines) + "\n]}\n")
         path = out / f"{name}.geojson"
@@ -132,17 +193,53 @@ def _write_parcels(land: Landscape, out: Path, seed: int = 20211008) -> list[Pat
     return paths
 
 
-#: Height–diameter curve H = 1.3 + (Hmax - 1.3)(1 - exp(-b D)) and DBH growth range (cm/yr).
-SPECIES_GROWTH: dict[str, tuple[float, float, float, float]] = {
-    "Pinus tabuliformis": (18.0, 0.060, 0.30, 0.55),
-    "Platycladus orientalis": (12.0, 0.075, 0.20, 0.38),
-    "Larix principis-rupprechtii": (22.0, 0.050, 0.40, 0.70),
-    "Pinus sylvestris var. mongolica": (18.0, 0.055, 0.35, 0.60),
-    "Populus davidiana": (18.0, 0.070, 0.35, 0.60),
-    "Betula platyphylla": (18.0, 0.070, 0.30, 0.55),
-    "Populus simonii": (22.0, 0.060, 0.50, 0.80),
-    "Ulmus pumila": (15.0, 0.060, 0.35, 0.60),
+#: Tree growth from the species' own curves (SYNTHETIC, A: shaped on semi-arid Yinshan stands,
+#: not a published yield table): height-diameter H = 1.3 + (Hmax - 1.3)(1 - exp(-b D)) and the
+#: DBH-age curve D(a) = Dmax (1 - exp(-k a))^c (Chapman-Richards). A tree's DBH is the curve at
+#: its age times the plot's site factor and its own residual; four years later it is the same
+#: tree on the same curve, D(a + 4) / D(a) times larger, so old stands grow slowly and young ones
+#: fast, and growth follows the stand ages below instead of a fixed increment.
+#: species -> (Hmax m, b, Dmax cm, k 1/yr, c)
+SPECIES_GROWTH: dict[str, tuple[float, float, float, float, float]] = {
+    "Pinus tabuliformis": (18.0, 0.060, 26.0, 0.045, 1.5),
+    "Platycladus orientalis": (12.0, 0.075, 22.0, 0.040, 1.5),
+    "Larix principis-rupprechtii": (22.0, 0.050, 30.0, 0.050, 1.5),
+    "Pinus sylvestris var. mongolica": (18.0, 0.055, 25.0, 0.050, 1.5),
+    "Populus davidiana": (18.0, 0.070, 26.0, 0.040, 1.5),
+    "Betula platyphylla": (18.0, 0.070, 25.0, 0.040, 1.5),
+    "Populus simonii": (22.0, 0.060, 22.0, 0.070, 1.3),
+    "Ulmus pumila": (15.0, 0.060, 26.0, 0.045, 1.5),
 }
+#: Stand age in 2021 (years) by origin and forest stratum: the Daqingshan / Wulashan secondary
+#: forests regrew after the felling of the 1950s-70s; the mountain plantations are of the 1970s-80s;
+#: the plain shelterbelts and steppe plantations of the first Three-North phase (1978-85), many of
+#: them stagnating poplars (小老头树). A natural stand is uneven-aged (trees spread around it).
+STAND_AGE: dict[tuple[str, str], tuple[float, float]] = {
+    ("natural", "forest_mountain"): (40.0, 65.0),
+    ("natural", "forest_steppe"): (40.0, 65.0),
+    ("planted", "forest_mountain"): (48.0, 60.0),
+    ("planted", "forest_plain"): (40.0, 48.0),
+    ("planted", "forest_steppe"): (38.0, 46.0),
+}
+NATURAL_AGE_SPREAD = 8.0
+#: Share of the live trees of 2021 found dead, or cut, at the 2025 tally: about 0.5 %/yr natural
+#: mortality (concentrated in the suppressed trees: twice the rate for a plot's smallest tree,
+#: none for its largest), drought dieback of the plain and steppe poplar and elm plantations at
+#: the same rate; felling (thinning, sanitation) in the plantations only: the natural forest is
+#: under the Natural Forest Protection Programme (天然林保护工程), no commercial felling.
+MORTALITY_2021_2025 = 0.02
+DIEBACK_2021_2025 = 0.02
+DIEBACK_SPECIES = ("Populus simonii", "Ulmus pumila")
+CUT_2021_2025 = {"natural": 0.0, "planted": 0.015}
+#: Site factor on Dmax by origin: the natural stands keep the better (shady, deeper) slopes, the
+#: plantations stand on dry slopes, sand and saline plain. Tuned so that the demo sample's 2021
+#: stock lands on the city's published 370.5万 m3 (the plan's 2021 baseline).
+SITE_SCALE = {"natural": 0.656, "planted": 0.555}
+
+
+def _dbh_curve(species: str, age: np.ndarray | float) -> np.ndarray:
+    _, _, dmax, k, c = SPECIES_GROWTH[species]
+    return dmax * (1.0 - np.exp(-k * np.asarray(age, dtype=float))) ** c
 
 
 #: Breast-height form factor of the species for which a station reports each tree's stem volume
@@ -168,7 +265,7 @@ def _stem_volume(species: str, dbh_cm: float, height_m: float) -> str:
 
 
 def _height(species: str, dbh: np.ndarray, site: float, resid: np.ndarray) -> np.ndarray:
-    hmax, b, _, _ = SPECIES_GROWTH[species]
+    hmax, b, _, _, _ = SPECIES_GROWTH[species]
     h = (1.3 + (hmax - 1.3) * (1.0 - np.exp(-b * dbh))) * site * resid
     return np.clip(h, 4.0, 20.0)
 
@@ -211,10 +308,8 @@ def _write_forest_plots(land: Landscape, spec: ScaleSpec, rng: np.random.Generat
         area = 400.0 if rng.random() < 0.2 else 600.0
         (lon, lat), = _random_points(p.geom, p.wgs, 1, rng, inset_m=40.0)
         natural = p.origin == "natural"
-        if natural:
-            mean_d, lo, hi, shape_k = rng.uniform(13, 22), 8.0, 35.0, 6.0
-        else:
-            mean_d, lo, hi, shape_k = rng.uniform(8, 14), 6.0, 18.0, 9.0
+        age_lo, age_hi = STAND_AGE[(p.origin or "planted", p.stratum)]
+        stand_age = rng.uniform(age_lo, age_hi)
         # semi-arid stands are open: ~200-600 trees/ha of DBH >= 5 cm
         n = int(rng.integers(12, 30) if natural else rng.integers(15, 38))
         if p.stratum == "forest_steppe":
@@ -223,13 +318,26 @@ def _write_forest_plots(land: Landscape, spec: ScaleSpec, rng: np.random.Generat
         names = [s for s, _ in p.species_mix]
         probs = np.array([w for _, w in p.species_mix])
         sp = [names[i] for i in rng.choice(len(names), size=n, p=probs / probs.sum())]
-        dbh = np.clip(rng.gamma(shape_k, mean_d / shape_k, n), lo, hi)
+        spread = NATURAL_AGE_SPREAD if natural else 1.0
+        age = np.clip(stand_age + rng.normal(0.0, spread, n), 12.0, 120.0)
         site = rng.uniform(0.88, 1.12)
+        # the tree's place in the stand
+        size = SITE_SCALE[p.origin or "planted"] * site * rng.lognormal(0.0, 0.22, n)
+        d21 = np.array([_dbh_curve(s_, a) for s_, a in zip(sp, age, strict=True)]) * size
+        dbh = np.clip(d21, 5.5, 45.0)
         resid = rng.normal(1.0, 0.07, n)
         h21 = np.array([_height(s, np.array([d]), site, np.array([r]))[0]
                         for s, d, r in zip(sp, dbh, resid, strict=True)])
         fate = rng.random(n)
-        growth = np.array([rng.uniform(*SPECIES_GROWTH[s][2:]) for s in sp])
+        # four more years on the tree's own curve, with a little year-to-year noise (drawn for
+        # every tree, so that a tree's fate does not shift the stream of the next plots)
+        growth = np.array([_dbh_curve(s_, a + 4) / _dbh_curve(s_, a)
+                           for s_, a in zip(sp, age, strict=True)])
+        noise = rng.normal(1.0, 0.15, n)
+        # the suppressed trees die first (self-thinning): twice the mean rate for the smallest
+        # tree of the plot, none for the largest
+        rank = np.argsort(np.argsort(dbh, kind="stable"), kind="stable")
+        suppressed = 2.0 * (1.0 - rank / max(n - 1, 1))
         day21, day25 = _tally_date(plot_id, 2021), _tally_date(plot_id, 2025)
         for t in range(n):
             tree_id = f"{plot_id}-T{t + 1:03d}"
@@ -238,14 +346,18 @@ def _write_forest_plots(land: Landscape, spec: ScaleSpec, rng: np.random.Generat
             tail = [_f(area, 1), _f(lon, 6), _f(lat, 6), tree_id, sp[t]]
             v1 = _stem_volume(sp[t], d1, hgt1)
             rows[2021].append([*base, "2021", *tail, _f(d1, 1), _f(hgt1, 1), "alive", v1, day21])
-            if fate[t] < 0.03:
+            dies = suppressed[t] * (
+                DIEBACK_2021_2025 if (not natural and sp[t] in DIEBACK_SPECIES
+                                      and p.stratum != "forest_mountain") else MORTALITY_2021_2025)
+            if fate[t] < dies:
                 rows[2025].append([*base, "2025", *tail, _f(d1, 1), _f(hgt1, 1), "dead", v1,
                                    day25])
-            elif fate[t] < 0.04:
+            elif fate[t] < dies + CUT_2021_2025[p.origin or "planted"]:
                 rows[2025].append([*base, "2025", *tail, _f(d1, 1), _f(hgt1, 1), "cut", v1,
                                    day25])
             else:
-                d2 = d1 + 4 * float(np.clip(growth[t] * rng.normal(1.0, 0.15), 0.2, 0.8))
+                gain = float(dbh[t]) * (float(growth[t]) - 1.0) * float(noise[t])
+                d2 = d1 + max(gain, 0.0)
                 h2 = max(float(_height(sp[t], np.array([d2]), site, resid[t:t + 1])[0]), hgt1)
                 rows[2025].append([*base, "2025", *tail, _f(d2, 1), _f(h2, 1), "alive",
                                    _stem_volume(sp[t], round(d2, 1), round(h2, 1)), day25])
@@ -267,8 +379,10 @@ GRASS_RANGES = {
     "meadow_steppe": ((150, 350), (60, 90), (20, 60)),
     "mountain_meadow": ((150, 350), (60, 90), (15, 45)),
 }
-#: Cover above the low end of the range, so the city CVC starts near the 2021 figure (36.58 %).
-COVER_OFFSET = 4.0
+#: Cover above the low end of the range, so the city CVC starts on the 2021 figure (36.58 %), and
+#: its rise per year under the grazing ban, so that it reaches about the plan's 38 % by 2025.
+COVER_OFFSET = 3.8
+COVER_TREND_PER_YEAR = 0.36
 #: Year effect on biomass (grazing ban recovery, 2023 dry summer).
 GRASS_YEAR = {2021: 0.94, 2022: 0.99, 2023: 0.96, 2024: 1.03, 2025: 1.07}
 
@@ -307,8 +421,8 @@ def _write_grassland_quadrats(land: Landscape, spec: ScaleSpec, rng: np.random.G
                 q = q_quad[k]
                 agb = (agb_lo + (agb_hi - agb_lo) * q) * GRASS_YEAR[y] * rng.normal(1.0, 0.08)
                 agb = float(np.clip(agb, agb_lo, agb_hi))
-                cover = (cov_lo + COVER_OFFSET + (cov_hi - cov_lo) * q + 0.7 * (y - 2021)
-                         + rng.normal(0, 2.5))
+                cover = (cov_lo + COVER_OFFSET + (cov_hi - cov_lo) * q
+                         + COVER_TREND_PER_YEAR * (y - 2021) + rng.normal(0, 2.5))
                 cover = float(np.clip(cover, cov_lo, cov_hi))
                 height = h_lo + (h_hi - h_lo) * q * rng.uniform(0.8, 1.2)
                 if areas[k] == 100.0:
@@ -324,11 +438,18 @@ def _write_grassland_quadrats(land: Landscape, spec: ScaleSpec, rng: np.random.G
     return [_write_csv(out / f"grassland_quadrats_{y}.csv", header, rows[y]) for y in YEARS]
 
 
-#: City-level wetland protection rate per year (2025 target of the plan: 38 %).
-WETLAND_PROTECTION_RATE = {2021: 0.330, 2022: 0.343, 2023: 0.356, 2024: 0.372, 2025: 0.388}
+#: City-level wetland protection rate per year. The plan's figure is 38 % by 2025; no 2021 value
+#: is published (SYNTHETIC baseline: 34.5 %, +0.9 points a year).
+WETLAND_PROTECTION_RATE = {2021: 0.345, 2022: 0.354, 2023: 0.363, 2024: 0.372, 2025: 0.381}
 
 
 def _write_wetland_surveys(land: Landscape, rng: np.random.Generator, out: Path) -> list[Path]:
+    """Wetland area, protected area and management status per parcel and year. Status: the
+    wetland-project parcels as :func:`wetland_project_status` (drained, then restored or created
+    in the project year; a created wetland has no survey before it); a parcel with protected
+    area ``protected`` since its designation (:data:`PROTECTED_SINCE` when already protected in
+    2021, else the year it joins); every other ``natural_unmanaged``. Drained land is not
+    counted as protected wetland."""
     wet = land.select(lambda p: p.land_class == "wetland")
     x = np.array([p.xy[0] for p in wet])
     y = np.array([p.xy[1] for p in wet])
@@ -346,26 +467,43 @@ def _write_wetland_surveys(land: Landscape, rng: np.random.Generator, out: Path)
         else:
             ptype[i] = "protection_area" if rng.random() < 0.7 else "wetland_park"
     frac = rng.uniform(0.94, 1.0, len(wet))
+    protected_since: dict[int, int] = {}
     paths = []
     for yr in YEARS:
         if yr > YEARS[0]:
             frac = np.clip(frac + rng.normal(0.002, 0.008, len(wet)), 0.85, 1.0)
-        area = np.array([p.area_mu for p in wet]) * frac
+        project = [wetland_project_status(p, yr) for p in wet]
+        surveyed = [p.sink_project_id not in WETLAND_PROJECT_YEAR or st is not None
+                    for p, (st, _) in zip(wet, project, strict=True)]
+        area = np.array([p.area_mu for p in wet]) * frac * np.array(surveyed)
         target = WETLAND_PROTECTION_RATE[yr] * area.sum()
         protected = np.zeros(len(wet))
         acc = 0.0
-        for i in prio:
+        # a designation, once made, stays: the parcels protected before come first
+        order = [i for i in prio if i in protected_since] + [
+            i for i in prio if i not in protected_since]
+        for i in order:
+            if project[i][0] == "drained" or not surveyed[i]:
+                continue
             take = min(area[i], target - acc)
             if take <= 0:
                 break
             protected[i] = take
             acc += take
+            protected_since.setdefault(i, PROTECTED_SINCE[ptype[i]] if yr == YEARS[0] else yr)
         rows = []
         for i in sorted(range(len(wet)), key=lambda i: wet[i].parcel_id):
+            if not surveyed[i]:
+                continue
             p = wet[i]
+            status, since = project[i]
+            if status is None:
+                status, since = (("protected", protected_since[i]) if protected[i] > 0
+                                 else ("natural_unmanaged", None))
             rows.append([f"WS-{yr}-{p.parcel_id}", p.parcel_id, str(yr), p.wetland_class or "",
                          _f(area[i], 1), _f(min(protected[i], area[i]), 1),
-                         ptype[i] if protected[i] > 0 else "none"])
+                         ptype[i] if protected[i] > 0 else "none", status,
+                         "" if since is None else str(since)])
         paths.append(_write_csv(out / f"wetland_surveys_{yr}.csv",
                                 FAMILIES["wetland_surveys"].column_names, rows))
     return paths

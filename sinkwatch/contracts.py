@@ -28,6 +28,12 @@ GRASSLAND_MANAGEMENT = ("nominal", "high_intensity_grazing", "severely_degraded"
 MANAGEMENT_INPUTS = ("medium", "high")
 WETLAND_CLASSES = ("river", "lake", "marsh", "constructed")
 PROTECTION_TYPES = ("nature_reserve", "wetland_park", "protection_area", "none")
+#: What people have done to a wetland, which decides its IPCC treatment (dbt seed
+#: seed_wetland_management_treatment): natural and unmanaged, protected (designated, hydrology
+#: unchanged), restored or created on mineral soil (2013 Wetlands Supplement Ch5), rewetted organic
+#: soil (Ch3), drained.
+WETLAND_MANAGEMENT_STATUSES = ("natural_unmanaged", "protected", "restored", "created",
+                               "rewetted", "drained")
 TREE_STATUSES = ("alive", "dead", "cut")
 PESTS = (
     "pine_wilt_nematode",       # 松材线虫病 Bursaphelenchus xylophilus
@@ -179,6 +185,14 @@ FAMILIES: dict[str, Family] = {
                 C("management_input", "string", required=False, allowed=MANAGEMENT_INPUTS,
                   description="input level of improved grassland (missing = medium)"),
                 C("wetland_class", "string", required=False, allowed=WETLAND_CLASSES),
+                C("management_status", "string", required=False,
+                  allowed=WETLAND_MANAGEMENT_STATUSES,
+                  description="wetland management status (wetland parcels only; missing = "
+                  "natural_unmanaged): decides the IPCC treatment (seed_wetland_management_"
+                  "treatment)"),
+                C("management_status_since", "int", required=False, min=1900, max=2100,
+                  past=True, description="year the management status began (restored, created, "
+                  "rewetted, drained in that year; missing = the survey year)"),
                 C("sink_project_id", "string", required=False),
                 C("survey_year", "int", min=2000, max=2100, past=True),
                 C("area_mu", "float", min=0, max=5_000_000, unit="mu",
@@ -266,6 +280,14 @@ FAMILIES: dict[str, Family] = {
                 C("wetland_area_mu", "float", min=0, max=5_000_000, unit="mu"),
                 C("protected_area_mu", "float", min=0, max=5_000_000, unit="mu"),
                 C("protection_type", "string", allowed=PROTECTION_TYPES),
+                C("management_status", "string", required=False,
+                  allowed=WETLAND_MANAGEMENT_STATUSES,
+                  description="wetland management status (wetland parcels only; missing = "
+                  "natural_unmanaged): decides the IPCC treatment (seed_wetland_management_"
+                  "treatment)"),
+                C("management_status_since", "int", required=False, min=1900, max=2100,
+                  past=True, description="year the management status began (restored, created, "
+                  "rewetted, drained in that year; missing = the survey year)"),
             ),
             key=("parcel_id", "survey_year"),
             description="wetland survey per parcel and year: area by class and protected area",
@@ -424,6 +446,11 @@ _COUNTY = ("县区代码", "行政区划代码", "旗县区代码", "区县代�
 _ZONE = ("功能区", "园区", "zone")
 _LON = ("经度", "lng", "long", "x")
 _LAT = ("纬度", "y")
+# "mgmt_statu" / "status_yr": the names cut to 10 characters by a shapefile (DBF)
+_MGMT_STATUS = ("湿地管理状态", "管理状态", "经营状态", "wetland_status", "mgmt_status",
+                "mgmt_statu")
+_MGMT_SINCE = ("状态起始年", "管理状态起始年", "状态变更年度", "status_since", "since_year",
+               "status_yr")
 
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "parcels": {
@@ -438,6 +465,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
                                  "管理方式", "management", "grass_mgmt"),
         "management_input": ("投入水平", "改良投入水平", "input_level", "mgmt_input"),
         "wetland_class": ("湿地类型",),
+        "management_status": _MGMT_STATUS, "management_status_since": _MGMT_SINCE,
         "sink_project_id": ("碳汇项目", "项目编号", "project_id"),
         "survey_year": ("调查年度", "年度", "year"),
     },
@@ -478,6 +506,7 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "wetland_area_mu": ("湿地面积", "wetland_area"),
         "protected_area_mu": ("保护面积", "受保护面积", "protected_area"),
         "protection_type": ("保护形式", "保护类型"),
+        "management_status": _MGMT_STATUS, "management_status_since": _MGMT_SINCE,
     },
     "demo_forests": {
         "record_id": ("记录号", "编号", "record"), "county_code": _COUNTY,
@@ -542,6 +571,15 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
                          "高": "high", "高投入": "high"},
     "wetland_class": {"河流湿地": "river", "河流": "river", "湖泊湿地": "lake", "湖泊": "lake",
                       "沼泽湿地": "marsh", "沼泽": "marsh", "人工湿地": "constructed"},
+    "management_status": {
+        "自然未管理": "natural_unmanaged", "天然湿地": "natural_unmanaged",
+        "未管理": "natural_unmanaged",
+        "保护": "protected", "受保护": "protected", "已保护": "protected",
+        "修复": "restored", "恢复": "restored", "退耕还湿": "restored", "已修复": "restored",
+        "新建": "created", "人工营造": "created", "营造": "created",
+        "再湿润": "rewetted", "复湿": "rewetted",
+        "排干": "drained", "疏干": "drained", "已排干": "drained",
+    },
     "protection_type": {"自然保护区": "nature_reserve", "湿地公园": "wetland_park",
                         "保护小区": "protection_area", "无": "none"},
     "status": {"活立木": "alive", "活": "alive", "保留木": "alive", "枯立木": "dead",

@@ -163,6 +163,14 @@ def build_marts(
         from (values """ + indicators + """) v(indicator)
     """)
     con.execute("""
+        create table qa_plausibility as
+        select check_id, check_kind, subject, 2025 as year, value, lower_bound, upper_bound,
+               'source' as bound_source
+        from (values ('carbon_density:forest', 'carbon_density', 'forest', 30.0, 5.0, 100.0),
+                     ('stock_growth:forest', 'stock_growth', 'forest', 0.8, -1.0, 4.0)) v(
+            check_id, check_kind, subject, value, lower_bound, upper_bound)
+    """)
+    con.execute("""
         create table qa_plot_locations as
         select 'forest_plot' as sample_kind, 'FP1' as sample_id, 'P00001' as parcel_id,
                110.1 as lon, 40.8 as lat, true as is_in_parcel
@@ -358,6 +366,9 @@ MART_CASES = [
      "snow_cloud_share", "warning"),
     ("update meta_run set data_as_of = date '2020-01-01'",
      "marts__meta_run", "expect_column_values_to_be_between", "data_as_of", "warning"),
+    # the demo before #16 item 2: forest stock +6 %/yr (415 -> 524 万m3 in four years)
+    ("update qa_plausibility set value = 5.96 where check_id = 'stock_growth:forest'",
+     "marts__qa_plausibility", "expect_column_values_to_be_between", "value", "warning"),
     ("update qa_plot_locations set is_in_parcel = false",
      "marts__qa_plot_locations", "expect_column_values_to_be_in_set", "is_in_parcel", "critical"),
 ]

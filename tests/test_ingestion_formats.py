@@ -1012,3 +1012,34 @@ def test_workbook_every_sheet_is_tried(home):
     c = rows["c_two_sheets.xlsx"]
     assert c.status == "unknown_layout" and "several sheets match" in c.error
     assert "'2023', '2024'" in c.error and (c.rows_received, c.rows_quarantined) == (2, 2)
+
+
+def test_wetland_management_status_is_optional_with_chinese_headers(with_parcels):
+    """The wetland management status (湿地管理状态) and the year it began (状态起始年) are optional:
+    Chinese values map to the codes, blank stays null, an unknown status or a future year is
+    quarantined."""
+    home = with_parcels
+    future = date.today().year + 2
+    text = (
+        "\n".join(
+            [
+                "调查编号,小班号,调查年度,湿地类型,湿地面积(亩),保护面积(亩),保护形式,湿地管理状态,状态起始年",
+                "S1,150222-F-000001,2024,河流湿地,150,0,无,退耕还湿,2022",
+                "S2,150222-G-000002,2024,湖泊湿地,90,90,湿地公园,保护,2013",
+                "S3,150223-G-000003,2024,沼泽湿地,40,0,无,,",
+                "S4,150222-F-000001,2023,沼泽湿地,40,0,无,开发,",
+                f"S5,150222-G-000002,2023,沼泽湿地,40,0,无,created,{future}",
+            ]
+        )
+        + "\n"
+    )
+    write(home.landing_for("wetland_surveys") / "湿地调查.csv", text, encoding="gbk")
+    [row] = ingest_family("wetland_surveys", home, gate=False)
+    assert (row.rows_received, row.rows_accepted, row.rows_quarantined) == (5, 3, 2)
+    assert json.loads(row.reason_counts) == {"future_date": 1, "not_allowed": 1}
+    raw = _raw(home, "wetland_surveys").set_index("survey_id")
+    assert (raw.loc["S1", "management_status"], raw.loc["S1", "management_status_since"]) == (
+        "restored", 2022)
+    assert raw.loc["S2", "management_status"] == "protected"
+    assert pd.isna(raw.loc["S3", "management_status"])
+    assert pd.isna(raw.loc["S3", "management_status_since"])

@@ -229,3 +229,23 @@ def test_same_seed_same_draws_other_seed_other_draws(mc) -> None:
         )
     )
     assert np.array_equal(mc.simulate(more, FACTORS, [g], 5000, SEED)[g].dev, a)
+
+
+def test_a_factor_whose_range_reaches_below_zero_is_drawn_normal(mc) -> None:
+    # Rewetted organic soil CO2-C EF (WS13 Ch3 Table 3.1): 0.50 t C/ha/yr in -0.71 to 1.71, a
+    # symmetric range of +-242 %. A lognormal could never change sign; the soil can be a sink or a
+    # source, so the relative draw is normal with SD = U / 1.96 and goes below 0.
+    row = _factor("wetland_co2_c_ef", "rewetted", 0.50, 100 * 1.21 / 0.50, "range", -0.71, 1.71)
+    kind, par = mc.factor_pdf(row)
+    assert kind == "normal"
+    assert par[0] == 1.0
+    assert math.isclose(par[1], 2.42 / mc.Z95, rel_tol=1e-9)
+    x = mc.draw_factor("wetland_co2_c_ef|rewetted", (kind, par), N, SEED)
+    assert (x < 0).mean() > 0.1
+    # the range in EF units is reproduced: 95 % of 0.5 x draws within -0.71 to 1.71
+    lo, hi = np.percentile(0.5 * x, [2.5, 97.5])
+    assert abs(lo + 0.71) < 0.05 and abs(hi - 1.71) < 0.05
+    # the IWMS CH4 EF (+-90 %, no range below zero) stays lognormal
+    assert mc.factor_pdf(_factor("wetland_ch4_ef", "iwms", 235.0, 90.0, "assumed_pct95"))[0] == (
+        "lognormal"
+    )

@@ -209,7 +209,8 @@ def test_grassland_management_surveys_tell_the_grazing_ban_story(generated, parc
             by_year.setdefault(props["survey_year"], {})[props["parcel_id"]] = props
     assert sorted(by_year) == [2021, 2023, 2025]
     grass = {pid for pid, p in parcels.items() if p["land_class"] == "grassland"}
-    assert set(by_year[2021]) == set(by_year[2023]) == grass  # every grassland parcel's baseline
+    assert set(by_year[2023]) == grass  # the grassland parcels' mid-term survey
+    assert set(by_year[2021]) == set(by_year[2025]) == set(parcels)  # the full layer, baseline
     for year, rows in by_year.items():
         for pid, r in rows.items():
             assert r["grassland_management"] in allowed | {None}, (year, pid)
@@ -412,7 +413,7 @@ def test_forest_plots_are_remeasured(generated) -> None:
         assert later["species"] == r["species"] and later["plot_lon"] == r["plot_lon"]
         growth = (float(later["dbh_cm"]) - float(r["dbh_cm"])) / 4
         if later["status"] == "alive":
-            assert 0.15 <= growth <= 0.85
+            assert 0.0 <= growth <= 0.8  # slow, old semi-arid stands on their own curves
             assert float(later["height_m"]) >= float(r["height_m"])
         else:
             assert growth == 0
@@ -472,8 +473,8 @@ def test_wetland_protection_rate_rises_to_the_target(generated) -> None:
         totals[r["survey_year"]][1] += float(r["protected_area_mu"])
     rate = {y: p / w for y, (w, p) in totals.items()}
     assert sorted(rate) == [str(y) for y in YEARS]
-    assert rate["2021"] == pytest.approx(0.33, abs=0.01)
-    assert 0.38 <= rate["2025"] <= 0.40
+    assert rate["2021"] == pytest.approx(0.345, abs=0.01)
+    assert 0.375 <= rate["2025"] <= 0.39
     assert all(rate[str(y)] < rate[str(y + 1)] for y in YEARS[:-1])
 
 
@@ -505,3 +506,63 @@ def test_grassland_quadrats_are_peak_season_and_plausible(generated) -> None:
         assert lo <= dry / float(r["quadrat_area_m2"]) <= hi
         cover[r["survey_date"][:4]].append(float(r["cover_pct"]))
     assert np.mean(cover["2025"]) > np.mean(cover["2021"])
+
+
+def _layer(generated, year: int) -> dict[str, dict]:
+    (path,) = [p for p in generated[1]["parcels"] if p.name == f"baotou_parcels_{year}.geojson"]
+    fc = json.loads(path.read_text(encoding="utf-8"))
+    return {f["properties"]["parcel_id"]: {**f["properties"], "aea": to_aea(shape(f["geometry"]))}
+            for f in fc["features"]}
+
+
+def test_the_2021_layer_has_the_published_forest_area_and_2025_more(generated) -> None:
+    """The 2021 parcels layer carries the plan's 760万亩 of forest (18.3 % cover); the shrub
+    forest planted since is other land in it; nothing else changes class."""
+    from sample_data.surveys import FOREST_AREA_2021_MU
+
+    by_year = {y: _layer(generated, y) for y in (2021, 2025)}
+    forest = {y: sum(_area_mu(p["aea"]) for p in layer.values() if p["land_class"] == "forest")
+              for y, layer in by_year.items()}
+    # the small sample's parcels are large: the 2021 forest lies within one parcel of the figure
+    largest = max(_area_mu(p["aea"]) for p in by_year[2025].values())
+    assert abs(forest[2021] - FOREST_AREA_2021_MU) <= largest
+    assert forest[2021] < forest[2025]
+    for pid, p21 in by_year[2021].items():
+        p25 = by_year[2025][pid]
+        if p21["land_class"] != p25["land_class"]:
+            assert p21["land_class"] == "other"
+            assert (p25["land_class"], p25["forest_type"], p25["origin"]) == (
+                "forest", "shrub", "planted") or p25["sink_project_id"].startswith("P-WET-")
+
+
+def test_wetland_statuses_follow_the_projects(generated, parcels) -> None:
+    """Project parcels are drained farmland until their project year, then restored (or created,
+    with no wetland survey before); protected parcels stay protected; the rest are natural."""
+    from sample_data.surveys import RECLAIMED_SINCE, WETLAND_PROJECT_YEAR
+
+    allowed = set(FAMILIES["wetland_surveys"].column("management_status").allowed)
+    rows = _family_rows(generated, "wetland_surveys")
+    seen: dict[str, dict[int, tuple[str, str]]] = defaultdict(dict)
+    for r in rows:
+        assert r["management_status"] in allowed
+        seen[r["parcel_id"]][int(r["survey_year"])] = (r["management_status"],
+                                                      r["management_status_since"])
+        if r["management_status"] == "drained":
+            assert float(r["protected_area_mu"]) == 0  # drained land is no protected wetland
+        if r["management_status"] == "protected":
+            assert float(r["protected_area_mu"]) > 0
+    changed = 0
+    for pid, years in seen.items():
+        start = WETLAND_PROJECT_YEAR.get(parcels[pid]["sink_project_id"] or "")
+        if start is None:
+            assert {s for s, _ in years.values()} <= {"natural_unmanaged", "protected"}
+            continue
+        for y, (status, since) in years.items():
+            if y >= start:
+                assert status in ("restored", "created") and since == str(start)
+            else:
+                assert (status, since) == ("drained", str(RECLAIMED_SINCE))
+        if parcels[pid]["wetland_class"] == "constructed":
+            assert min(years) == start  # no wetland before it was created
+        changed += min(years) < start
+    assert changed >= 1  # some parcels change status inside the series

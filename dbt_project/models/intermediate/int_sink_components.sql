@@ -19,7 +19,13 @@
 --                       deducted in gain_loss years (removals there are gross growth), inside the
 --                       stock change ("of which") in stock_difference years
 --   fire_non_co2   fire CH4 + N2O (Eq 2.27), always deducted
---   wetland_ch4    wetland CH4 (tier1_no_change rows carrying the wetland area), always deducted
+--   wetland_ch4    CH4 of wetlands whose treatment is accounted (restored, created, rewetted; drained
+--                  ones carry 0): method ws13_ch5 / ws13_ch3, rows carrying the wetland area, deducted
+--   wetland_ch4_memo  CH4 of natural unmanaged and protected wetlands (method memo_excluded, rows
+--                  carrying the wetland area): outside the inventory, not deducted (0 in the net),
+--                  reported as memo_unmanaged_ch4_co2e_t; deducted only with var wetland_scope = all
+--   soc_gain/soc_loss of wetlands: soil carbon after restoration, creation or drainage (WS13 Ch5)
+--                  or CO2 of rewetted organic soil (WS13 Ch3), int_wetland_soc_change
 with forest_sink as (
     select * from {{ ref('int_forest_sink_annual') }}
 ),
@@ -34,6 +40,10 @@ soil_carbon as (
 
 wetland as (
     select * from {{ ref('int_wetland_methane_estimated') }}
+),
+
+wetland_soil as (
+    select * from {{ ref('int_wetland_soc_change') }}
 ),
 
 fires as (
@@ -64,8 +74,15 @@ base as (
     union all
     select
         year, zone_id, county_code, land_class, parcel_id, parcel_id,
-        'wetland_ch4', 'tier1_no_change', wetland_area_mu, emissions_co2e_t, true,
+        case when is_in_net_sink then 'wetland_ch4' else 'wetland_ch4_memo' end, method,
+        wetland_area_mu, emissions_co2e_t, is_in_net_sink,
     from wetland
+    union all
+    select
+        year, zone_id, county_code, land_class, parcel_id, parcel_id || '@' || status_since,
+        case when soc_change_co2e_t >= 0 then 'soc_gain' else 'soc_loss' end, method, 0.0,
+        abs(soc_change_co2e_t), true,
+    from wetland_soil
 ),
 
 disturbance as (

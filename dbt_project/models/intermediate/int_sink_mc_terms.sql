@@ -21,7 +21,15 @@
 --       stock difference of that stratum and period), not three independent draws
 --   soc_gain / soc_loss (Eq 2.25)  S x F_MG,to x F_I,to - S x F_MG,from x F_I,from, S = SOC_REF x
 --       F_LU x A / D x 44/12: two products keyed by SOC_REF and the regimes' factors
---   wetland_ch4  - CH4 x GWP, keyed by the emission factor
+--   wetland_ch4  - area x EF x GWP / 1000 (x 16/12 for a CH4-C factor, exact), keyed by the
+--       wetland's CH4 EF parameter and stratum (int_wetland_methane_estimated: wetland_ch4_ef by
+--       class, wetland_ch4_c_ef for rewetted organic soils); only rows with is_in_net_sink (the
+--       flag, so var wetland_scope = all follows); the memo CH4 of unmanaged wetlands and the
+--       all-wetlands column are never drawn
+--   wetland_soil_carbon  int_wetland_soc_change: mineral soils (soil_route soc_flu) SOC_REF x
+--       (F_LU,new - F_LU,old) x A / D x 44/12 keyed by SOC_REF (F_LU of WS13 Table 5.3 has no
+--       stated range, D and 44/12 exact); rewetted organic soils (co2_ef) - EF x A x 44/12 keyed by
+--       the CO2-C EF (range -0.71 to 1.71: drawn normal, it can change sign)
 --   fire_non_co2 (Eq 2.27)  - A x M_B x C_f x G_ef x GWP per gas, keyed by the gas's EF and the
 --       fuel: Table 2.4 M_B*C_f (fire_fuel_consumed; grassland, shrub, a forest parcel without
 --       plots), or plot AGB x C_f (combustion_factor; fuel_stratum null) with the AGB stratum's
@@ -62,7 +70,13 @@ soil_carbon as (
 ),
 
 wetland as (
+    -- only the CH4 in the net sink (the flag, not the treatment: wetland_scope = all adds the rest)
     select * from {{ ref('int_wetland_methane_estimated') }}
+    where is_in_net_sink and ch4_ef_parameter is not null
+),
+
+wetland_soil as (
+    select * from {{ ref('int_wetland_soc_change') }}
 ),
 
 fires as (
@@ -218,8 +232,19 @@ soc as (
 ),
 
 methane as (
-    select year, land_class, 'wetland_ch4_ef|' || ch4_ef_stratum as factor_keys, -emissions_co2e_t as coef_co2e_t,
+    select year, land_class, ch4_ef_parameter || '|' || ch4_ef_stratum as factor_keys, -emissions_co2e_t as coef_co2e_t,
     from wetland
+),
+
+wetland_soc as (
+    select
+        year, land_class,
+        case soil_route
+            when 'soc_flu' then 'soc_ref_0_30cm|' || soc_ref_stratum
+            when 'co2_ef' then co2_ef_parameter || '|' || co2_ef_stratum
+        end as factor_keys,
+        soc_change_co2e_t as coef_co2e_t,
+    from wetland_soil
 ),
 
 -- the fuel of a fire, shared by its gases: Table 2.4 M_B*C_f, or plot AGB x C_f (Table 2.6)
@@ -287,6 +312,7 @@ products as (
     union all select year, land_class, component, factor_keys, coef_co2e_t from gl_loss_parts
     union all select year, land_class, 'soil_carbon', factor_keys, coef_co2e_t from soc
     union all select year, land_class, 'wetland_ch4', factor_keys, coef_co2e_t from methane
+    union all select year, land_class, 'wetland_soil_carbon', factor_keys, coef_co2e_t from wetland_soc
     union all select year, land_class, 'fire_non_co2', factor_keys, coef_co2e_t from fire_gases
     union all select year, land_class, 'losses', factor_keys, coef_co2e_t from loss_products
 ),

@@ -4,6 +4,8 @@
 --                                           t at the estimate's degrees of freedom)
 --   factor|<parameter>|<stratum>            the component x U% of the factor (int_factors_uncertainty);
 --                                           volume-route BCEF_S and R: one city-wide key each
+-- Wetlands: CH4 only where it is in the net sink (int_wetland_methane_estimated.is_in_net_sink);
+-- soil carbon of managed wetlands by SOC_REF (mineral soils) or the CO2 EF (rewetted organic soils).
 -- Grassland soil carbon, dSOC = SOC_REF x F_LU x (F_MG,new F_I,new - F_MG,old F_I,old) x A / D:
 -- SOC_REF gives dSOC x U%; each management factor its first-order term S x F_I x F_MG x U%
 -- (S = SOC_REF x F_LU x A / D x 44/12), positive for the new regime, negative for the old, so that
@@ -29,7 +31,13 @@ fires as (
 ),
 
 wetland as (
+    -- only the CH4 in the net sink: the memo CH4 of unmanaged wetlands is outside it
     select * from {{ ref('int_wetland_methane_estimated') }}
+    where is_in_net_sink and emissions_co2e_t <> 0
+),
+
+wetland_soil as (
+    select * from {{ ref('int_wetland_soc_change') }}
 ),
 
 factors as (
@@ -179,12 +187,30 @@ terms as (
         soil_carbon_factors.sensitivity_co2e_t * f.u95_pct / 100.0,
     from soil_carbon_factors
     inner join factors as f on f.parameter = soil_carbon_factors.parameter and f.stratum = soil_carbon_factors.stratum
-    -- wetland CH4: the emission factor
+    -- wetland CH4 in the net sink: the emission factor (WS13 Ch5 Table 5.4, IPCC 2019 Ch7 Table
+    -- 7.12 or WS13 Ch3 Table 3.3, by the parcel's treatment)
     union all
     select wetland.year, wetland.zone_id, wetland.county_code, wetland.land_class, 'factor',
-        'factor|wetland_ch4_ef|' || wetland.ch4_ef_stratum, -wetland.emissions_co2e_t * ef.u95_pct / 100.0,
+        'factor|' || wetland.ch4_ef_parameter || '|' || wetland.ch4_ef_stratum,
+        -wetland.emissions_co2e_t * ef.u95_pct / 100.0,
     from wetland
-    inner join factors as ef on ef.parameter = 'wetland_ch4_ef' and ef.stratum = wetland.ch4_ef_stratum
+    inner join factors as ef on ef.parameter = wetland.ch4_ef_parameter and ef.stratum = wetland.ch4_ef_stratum
+    -- wetland soil carbon: SOC_REF of the mineral-soil route (F_LU of Table 5.3 has no stated
+    -- uncertainty), the CO2 EF of rewetted organic soils
+    union all
+    select wetland_soil.year, wetland_soil.zone_id, wetland_soil.county_code, wetland_soil.land_class, 'factor',
+        'factor|soc_ref_0_30cm|' || wetland_soil.soc_ref_stratum,
+        wetland_soil.soc_change_co2e_t * f.u95_pct / 100.0,
+    from wetland_soil
+    inner join factors as f on f.parameter = 'soc_ref_0_30cm' and f.stratum = wetland_soil.soc_ref_stratum
+    where wetland_soil.soil_route = 'soc_flu'
+    union all
+    select wetland_soil.year, wetland_soil.zone_id, wetland_soil.county_code, wetland_soil.land_class, 'factor',
+        'factor|' || wetland_soil.co2_ef_parameter || '|' || wetland_soil.co2_ef_stratum,
+        wetland_soil.soc_change_co2e_t * f.u95_pct / 100.0,
+    from wetland_soil
+    inner join factors as f on f.parameter = wetland_soil.co2_ef_parameter and f.stratum = wetland_soil.co2_ef_stratum
+    where wetland_soil.soil_route = 'co2_ef'
 ),
 
 final as (

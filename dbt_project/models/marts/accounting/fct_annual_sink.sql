@@ -7,7 +7,12 @@
 --   gain_loss         forest, years no remeasurement covers: removals = gross growth from the
 --                     plots' own increment; reported fire and pest CO2 losses deducted as emissions
 --                     unless a later tally recorded them
---   tier1_no_change   grassland and wetland biomass in balance under IPCC Tier 1
+--   tier1_no_change   grassland biomass in balance under IPCC Tier 1
+--   ws13_ch5          wetlands restored, created or drained on mineral soil (2013 Wetlands Supplement
+--                     Ch5): CH4 (Table 5.4) and soil carbon (Tables 5.2/5.3, Eq 2.25) in the sink
+--   ws13_ch3          rewetted organic soils (WS13 Ch3): CO2 (Table 3.1) and CH4 (Table 3.3)
+--   memo_excluded     wetlands outside the inventory (natural unmanaged, protected: IPCC managed-
+--                     land rule): their CH4 is memo_unmanaged_ch4_co2e_t, not in the net sink
 --   ipcc_tier1_soc    grassland with a soil-carbon change after a management change (IPCC 2006
 --                     Eq 2.25, F_MG/F_I of IPCC 2019 Table 6.2), biomass still Tier 1: soil
 --                     carbon gains are removals, losses emissions (soc_change_co2e_t: the net)
@@ -45,8 +50,9 @@ grouped as (
         sum(amount_co2e_t) filter (where component = 'loss_harvest_co2') as loss_harvest_co2e_t,
         sum(amount_co2e_t) filter (where component like 'loss_%' and is_deducted) as losses_deducted_co2e_t,
         sum(amount_co2e_t) filter (where component = 'fire_non_co2') as fire_non_co2_co2e_t,
-        sum(amount_co2e_t) filter (where component = 'wetland_ch4') as wetland_ch4_co2e_t,
-        count(distinct parcel_id) filter (where component in ('removals', 'wetland_ch4')) as n_parcels,
+        sum(amount_co2e_t) filter (where component like 'wetland_ch4%' and is_deducted) as wetland_ch4_co2e_t,
+        sum(amount_co2e_t) filter (where component = 'wetland_ch4_memo' and not is_deducted) as memo_unmanaged_ch4_co2e_t,
+        count(distinct parcel_id) filter (where component in ('removals', 'wetland_ch4', 'wetland_ch4_memo')) as n_parcels,
     from components
     group by year, zone_id, county_code, land_class
 ),
@@ -74,6 +80,7 @@ final as (
         {{ measure('coalesce(grouped.loss_harvest_co2e_t, 0)') }} as loss_harvest_co2e_t,
         {{ measure('coalesce(grouped.fire_non_co2_co2e_t, 0)') }} as fire_non_co2_co2e_t,
         {{ measure('coalesce(grouped.wetland_ch4_co2e_t, 0)') }} as wetland_ch4_co2e_t,
+        {{ measure('coalesce(grouped.memo_unmanaged_ch4_co2e_t, 0)') }} as memo_unmanaged_ch4_co2e_t,
         {{ measure('coalesce(grouped.soc_change_co2e_t, 0)') }} as soc_change_co2e_t,
         {{ measure('coalesce(grouped.losses_deducted_co2e_t, 0)') }} as losses_deducted_co2e_t,
         {{ measure('coalesce(uncertainty.sampling_u95_co2e_t, 0)') }} as net_sink_sampling_u95_co2e_t,

@@ -23,10 +23,11 @@ by_class as (
         sum(amount_co2e_t) filter (where component = 'loss_harvest_co2') as loss_harvest_co2e_t,
         sum(amount_co2e_t) filter (where component like 'loss_%' and is_deducted) as losses_deducted_co2e_t,
         sum(amount_co2e_t) filter (where component = 'fire_non_co2') as fire_non_co2_co2e_t,
-        sum(amount_co2e_t) filter (where component = 'wetland_ch4') as wetland_ch4_co2e_t,
+        sum(amount_co2e_t) filter (where component like 'wetland_ch4%' and is_deducted) as wetland_ch4_co2e_t,
+        sum(amount_co2e_t) filter (where component = 'wetland_ch4_memo' and not is_deducted) as memo_unmanaged_ch4_co2e_t,
         sum(net_contribution_co2e_t) filter (where component in ('soc_gain', 'soc_loss')) as soc_change_co2e_t,
         string_agg(distinct method, ',' order by method)
-            filter (where component in ('removals', 'soc_gain', 'soc_loss', 'wetland_ch4')) as methods,
+            filter (where component in ('removals', 'soc_gain', 'soc_loss', 'wetland_ch4', 'wetland_ch4_memo')) as methods,
     from components
     group by year, land_class
 ),
@@ -35,7 +36,7 @@ year_methods as (
     select
         year,
         string_agg(distinct method, ',' order by method)
-            filter (where component in ('removals', 'soc_gain', 'soc_loss', 'wetland_ch4')) as methods,
+            filter (where component in ('removals', 'soc_gain', 'soc_loss', 'wetland_ch4', 'wetland_ch4_memo')) as methods,
     from components
     group by year
 ),
@@ -54,6 +55,7 @@ all_classes as (
         sum(losses_deducted_co2e_t),
         sum(fire_non_co2_co2e_t),
         sum(wetland_ch4_co2e_t),
+        sum(memo_unmanaged_ch4_co2e_t),
         sum(soc_change_co2e_t),
         any_value(year_methods.methods),
     from by_class
@@ -91,6 +93,13 @@ final as (
         {{ measure('coalesce(totals.losses_deducted_co2e_t, 0)') }} as losses_deducted_co2e_t,
         {{ measure('coalesce(totals.fire_non_co2_co2e_t, 0)') }} as fire_non_co2_co2e_t,
         {{ measure('coalesce(totals.wetland_ch4_co2e_t, 0)') }} as wetland_ch4_co2e_t,
+        {{ measure('coalesce(totals.memo_unmanaged_ch4_co2e_t, 0)') }} as memo_unmanaged_ch4_co2e_t,
+        -- every wetland's CH4 in the net sink (the sensitivity of var wetland_scope = all), beside
+        -- the default; equal to net_sink_co2e_t when the build ran with wetland_scope = all
+        {{ measure('coalesce(totals.removals_co2e_t, 0)') }}
+            - {{ measure('coalesce(totals.emissions_co2e_t, 0)') }}
+            - {{ measure('coalesce(totals.memo_unmanaged_ch4_co2e_t, 0)') }} as net_sink_all_wetlands_co2e_t,
+        '{{ var("wetland_scope") }}' as wetland_scope,
         {{ measure('coalesce(totals.soc_change_co2e_t, 0)') }} as soc_change_co2e_t,
         {{ measure('coalesce(uncertainty.sampling_u95_co2e_t, 0)') }} as net_sink_sampling_u95_co2e_t,
         {{ measure('coalesce(uncertainty.factor_u95_co2e_t, 0)') }} as net_sink_factor_u95_co2e_t,

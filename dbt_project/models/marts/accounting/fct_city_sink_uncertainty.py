@@ -23,7 +23,9 @@ PDFs (int_factors_uncertainty):
   its SE; normal where no df is known;
 * factors with a 95 % half-width (pct95, assumed_pct95, sd, se, mean_pm_sd, a symmetric range):
   normal with SD = U / 1.96 when U <= 50 %; lognormal with the same mean and SD above that (large
-  IPCC defaults such as the ±90 % IWMS CH4 EF cannot go negative);
+  IPCC defaults such as the ±90 % IWMS CH4 EF cannot go negative), except a factor whose range
+  reaches below zero (the rewetted organic soil CO2-C EF, -0.71 to 1.71): normal, it can change
+  sign;
 * factors given as an asymmetric range (range/ci95 whose low and high are not equidistant from
   the value, e.g. CF 0.47 in 0.47-0.49, BCEF_S 3.0 in 0.8-4.5): triangular(low, mode = value, high);
 * exact factors (U = 0) and factors without a known uncertainty: their value.
@@ -74,7 +76,10 @@ def factor_pdf(row: dict) -> tuple[str, tuple[float, ...]] | None:
         if abs((hi - 1.0) - (1.0 - lo)) > 1e-9:
             return "triangular", (lo, 1.0, hi)
     sd = u / Z95
-    if u <= LOGNORMAL_ABOVE_U:
+    # a factor whose stated range reaches below zero (e.g. the rewetted organic soil CO2-C EF,
+    # WS13 Table 3.1: 0.50 in -0.71 to 1.71) can change sign: normal, never lognormal
+    can_change_sign = not _missing(low) and float(low) < 0.0
+    if u <= LOGNORMAL_ABOVE_U or can_change_sign:
         return "normal", (1.0, sd)
     sigma2 = float(np.log1p(sd * sd))
     return "lognormal", (-sigma2 / 2.0, float(np.sqrt(sigma2)))

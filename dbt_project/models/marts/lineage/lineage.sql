@@ -16,7 +16,8 @@
 --   disturbance_report   the fire or pest report of a loss or of fire CH4/N2O
 --   host_trees           tallies of the host species in the cycle whose mean tree carbon a
 --                        dead-tree pest loss uses
---   wetland_survey       the wetland survey row of a methane emission
+--   wetland_survey       the wetland survey row of a methane emission (net sink or memo) or of a
+--                        wetland soil-carbon change
 --   weather              the station files behind a fire-danger rating
 -- Seeds (factors, zones, targets) are code, not uploads: they are versioned with the dbt
 -- project (the __code__ fingerprint of _sinkwatch.build_inputs), not listed here.
@@ -229,11 +230,13 @@ component_evidence as (
     ) as host on losses.host_species = host.species and losses.tree_cycle_year = host.inventory_year
     where components.component = 'loss_pest_co2' and losses.loss_route = 'dead_tree_count'
     union all
-    -- wetland CH4: the survey row
+    -- wetland CH4 (in the net sink or the memo of unmanaged wetlands) and wetland soil carbon
+    -- (int_wetland_soc_change, by the status of that year's survey): the survey row
     select components.*, 'wetland_survey', wetland.source_sha256,
     from components
     inner join wetland on components.parcel_id = wetland.parcel_id and components.year = wetland.year
-    where components.component = 'wetland_ch4'
+    where components.component in ('wetland_ch4', 'wetland_ch4_memo')
+        or (components.component in ('soc_gain', 'soc_loss') and components.land_class = 'wetland')
     union all
     -- grassland soil carbon: the two surveys whose management classes set the change
     select components.*, 'parcel_survey', parcel_surveys.source_sha256,

@@ -25,6 +25,8 @@ final as (
         grassland_management,
         management_input,
         wetland_class,
+        management_status,
+        management_status_since,
         sink_project_id,
         survey_year,
         area_mu,

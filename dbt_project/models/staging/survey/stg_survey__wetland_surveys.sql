@@ -20,6 +20,8 @@ final as (
         wetland_area_mu,
         protected_area_mu,
         protection_type,
+        management_status,
+        management_status_since,
         _source_file as source_file,
         _source_sha256 as source_sha256,
         _source_row as source_row,
