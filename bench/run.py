@@ -1,7 +1,8 @@
 """The benchmark: generate a deterministic dataset, run the whole pipeline on it through the same
-functions as the Airflow DAGs, then a nightly incremental run, and measure the DuckDB floor.
+functions as the Airflow DAGs, then a nightly incremental run, and measure the same-work floor.
 
-    python -m bench.run [--scale city|medium|small] [--work DIR] [--out bench/results/latest.json]
+    python -m bench.run [--scale city|medium|small] [--compare small] [--work DIR]
+                        [--out bench/results/latest.json]
 
 Every stage runs in its own process (``bench/stage.py``) and is measured from outside: wall
 seconds, and peak resident memory from ``os.wait4`` (the largest of the stage process and the
@@ -10,10 +11,16 @@ the manifests and the built tables. The raw gate runs inside the ingest process 
 ingesting a file), so its time is measured there and reported as its own stage; its peak memory
 is the ingest process's.
 
-The floor is DuckDB alone, in its own process: ``read_csv`` of the same index CSVs into a table,
-then the per-parcel seasonal NDVI statistics the marts compute (``qa_vegetation_index_seasons``
-plus the seasonal mean and peak NDVI). The ratio compared with the targets is
-(ingest + raw gate + dbt build of the full run) / floor.
+The floor (issue #17) does the same work as the vegetation-index path, as directly as DuckDB
+allows, in one process (``bench/floor.py``: sha256, typed read, the contract's checks with a
+reject table, Parquet, staging and the per-parcel statistics). The ratio compared with the target
+is the index path of the full run (the family's ingest with its raw gate, from the run log, plus
+dbt's time for the same models) / floor.
+
+Then the same full + nightly runs at a second, smaller scale (``--compare``, default ``small``):
+the nightly's cost should follow the new data, not the size of the history, so the target is on
+nightly(scale) / nightly(compare). The two scales also give each stage a fixed cost and a rate
+(a straight line through two points), from which the README projects the province.
 """
 
 from __future__ import annotations
@@ -32,16 +39,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 STAGES = ("ingest", "raw_gate", "dbt_build", "mart_gate", "publish", "dashboard")
 
-#: Targets of issue #7 (2 cores, 24 GiB).
+#: Targets of issue #17 (2 cores, 24 GiB), and #14's alert latency.
 TARGETS = {
-    "ingest_dbt_vs_floor_max_ratio": 3.0,
-    "full_run_max_s": 15 * 60,
-    "nightly_vs_full_max_ratio": 0.15,
-    "nightly_max_s": 120,
-    "peak_rss_max_mb": 4096,
+    "index_path_vs_floor_max_ratio": 2.5,
+    "full_run_max_s": 180,
+    "nightly_max_s": 30,
+    "nightly_vs_compare_max_ratio": 1.5,
+    "peak_rss_max_mb": 2048,
     # issue #14: a hotspot file landing -> its alert written (ingest + evaluate, DAG time)
     "alert_latency_max_s": 60,
 }
+#: The index path's family and the Inner Mongolia / Baotou area ratio of the projection.
+INDEX_FAMILY = "vegetation_indices"
+PROVINCE_FACTOR = 43
 
 
 def _rss_mb(ru) -> float:
@@ -85,11 +95,13 @@ def run_pipeline(run_id: str, env: dict[str, str], work: Path, full_refresh: boo
             raise RuntimeError(f"stage {stage} of {run_id} failed (exit {code}); {log}:\n{tail}")
         info[stage] = json.loads(res.read_text()) | {"wall_s": wall, "rss": rss}
         print(f"  {run_id} {stage:9s} {wall:8.1f} s  {rss:8.0f} MB", flush=True)
+    if any("profile" in v for v in info.values()):
+        out["profiles"] = {k: v["profile"] for k, v in info.items() if "profile" in v}
     ing = info["ingest"]
     gate_s = ing["raw_gate_s"]
     st = out["stages"]
     st["ingest"] = _figure(ing["wall_s"] - gate_s, ing["rows_received"], ing["rss"]) | {
-        "files": ing["files"], "rows_accepted": ing["rows_accepted"],
+        "files": ing["files"], "rows_accepted": ing["rows_accepted"], "family_s": ing["family_s"],
         "rows_quarantined": ing["rows_quarantined"], "by_family": ing["by_family"],
         "note": "wall excludes the raw gate, which runs in the same process",
     }
@@ -103,6 +115,7 @@ def run_pipeline(run_id: str, env: dict[str, str], work: Path, full_refresh: boo
         "rows_note": "raw rows new in this run (what the build had to take in)",
         "rows_out": b["rows_out"], "dbt_elapsed_s": b.get("dbt_elapsed_s"),
         "dbt_nodes": b.get("dbt_nodes"), "dbt_slowest": b.get("dbt_slowest"),
+        "index_nodes_s": b.get("index_nodes_s", {}),
         "vegetation_index_rows": b["table_rows"].get("stg_rs__vegetation_indices"),
     }
     g = info["gate"]
@@ -119,60 +132,36 @@ def run_pipeline(run_id: str, env: dict[str, str], work: Path, full_refresh: boo
     return out
 
 
-FLOOR_SQL = """
-create or replace table vi as
-select * from read_csv({files}, header = true,
-    columns = {{'parcel_id': 'varchar', 'date': 'date', 'ndvi': 'double', 'evi': 'double',
-               'quality': 'integer'}});
-create or replace table vi_seasons as
-select
-    parcel_id,
-    year(date) as composite_year,
-    case when month(date) in (3, 4, 5) then 'spring' when month(date) in (6, 7, 8) then 'summer'
-         when month(date) in (9, 10, 11) then 'autumn' else 'winter' end as season,
-    count(*) as n_composites,
-    round(avg(case when quality in (2, 3) then 1.0 else 0.0 end), 4) as snow_cloud_share,
-    avg(ndvi) filter (where quality = 0) as mean_ndvi,
-    max(ndvi) filter (where quality = 0) as peak_ndvi,
-    max(date) as newest_composite_date
-from vi
-group by all;
-"""
-
-FLOOR_SCRIPT = """
-import json, sys, time, duckdb
-files, db, out = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
-load, stats = [q for q in {sql!r}.split(';') if q.strip()]
-con = duckdb.connect(db)
-t0 = time.perf_counter(); con.execute(load.format(files=files)); t1 = time.perf_counter()
-con.execute(stats); t2 = time.perf_counter()
-rows = con.execute('select count(*) from vi').fetchone()[0]
-groups = con.execute('select count(*) from vi_seasons').fetchone()[0]
-con.close()
-json.dump({{'load_s': t1 - t0, 'stats_s': t2 - t1, 'rows': rows, 'groups': groups}},
-          open(out, 'w'))
-"""
-
-
 def run_floor(csvs: list[Path], work: Path, env: dict[str, str]) -> dict:
-    db = work / "floor.duckdb"
-    db.unlink(missing_ok=True)
+    """The same-work floor (bench/floor.py) in its own process, on the index files of the full
+    run, checking parcel ids against the parcels the full run accepted."""
     res = work / "logs" / "floor.json"
-    script = FLOOR_SCRIPT.format(sql=FLOOR_SQL)
-    files = json.dumps([str(p) for p in csvs])
-    wall, rss, code = run_child(["-c", script, files, str(db), str(res)], env,
-                                work / "logs" / "floor.log")
+    parcels = str(work / "home" / "warehouse" / "raw" / "parcels" / "*.parquet")
+    wall, rss, code = run_child(["-m", "bench.floor", str(res), parcels, str(work / "floor"),
+                                 *map(str, csvs)], env, work / "logs" / "floor.log")
     if code != 0:
         raise RuntimeError(f"floor failed: see {work / 'logs' / 'floor.log'}")
     r = json.loads(res.read_text())
-    db.unlink(missing_ok=True)
+    shutil.rmtree(work / "floor", ignore_errors=True)
     print(f"  floor     {wall:8.1f} s  {rss:8.0f} MB", flush=True)
-    return _figure(wall, r["rows"], rss) | {
-        "load_s": round(r["load_s"], 2), "stats_s": round(r["stats_s"], 2),
-        "season_groups": r["groups"],
-        "what": "DuckDB alone: read_csv of the same index CSVs into a table, then per-parcel "
-                "seasonal NDVI statistics (count, snow/cloud share, mean and peak NDVI)",
+    return _figure(wall, r["rows_received"], rss) | r | {
+        "what": "the vegetation-index path as directly as DuckDB allows, one process "
+                "(bench/floor.py): streamed sha256 of every file, typed read_csv with a parse "
+                "reject table, the contract's checks as SQL with a reject table and reasons, "
+                "accepted rows COPY-ed to Parquet, then from the Parquet the staging table, "
+                "the seasonal statistics and the peak NDVI per parcel and year",
     }
+
+
+def index_path(full: dict) -> dict:
+    """The index path of a run: its family's ingest (raw gate included, from the run log)
+    plus dbt's execution time of the models the floor builds too (and, apart, their tests)."""
+    fam = full["stages"]["ingest"]["family_s"].get(INDEX_FAMILY, 0.0)
+    nodes = full["stages"]["dbt_build"]["index_nodes_s"]
+    models = sum(v for k, v in nodes.items() if k != "tests")
+    return {"ingest_with_raw_gate_s": round(fam, 2), "dbt_models_s": round(models, 2),
+            "dbt_tests_s": round(nodes.get("tests", 0.0), 2),
+            "wall_s": round(fam + models, 2), "dbt_nodes_s": nodes}
 
 
 def run_alerting(env: dict[str, str], work: Path) -> dict:
@@ -228,15 +217,18 @@ def _machine() -> dict:
 def targets(result: dict) -> dict:
     full, nightly = result["runs"]["full"], result["runs"]["nightly"]
     floor = result["floor"]["wall_s"]
-    ratio = full["ingest_plus_dbt_s"] / floor if floor else None
-    nightly_ratio = nightly["total"]["wall_s"] / full["total"]["wall_s"]
+    idx = result["index_path"]["wall_s"]
+    compare = result.get("compare")
+    nightly_ratio = (nightly["total"]["wall_s"] / compare["runs"]["nightly"]["total"]["wall_s"]
+                     if compare else None)
     # the pipeline's processes (the floor is a yardstick, reported on its own)
     peak = max(full["total"]["peak_rss_mb"], nightly["total"]["peak_rss_mb"])
     checks = {
-        "ingest_dbt_vs_floor": (ratio, TARGETS["ingest_dbt_vs_floor_max_ratio"]),
+        "index_path_vs_floor": (idx / floor if floor else None,
+                                TARGETS["index_path_vs_floor_max_ratio"]),
         "full_run_s": (full["total"]["wall_s"], TARGETS["full_run_max_s"]),
-        "nightly_vs_full": (nightly_ratio, TARGETS["nightly_vs_full_max_ratio"]),
         "nightly_s": (nightly["total"]["wall_s"], TARGETS["nightly_max_s"]),
+        "nightly_vs_compare": (nightly_ratio, TARGETS["nightly_vs_compare_max_ratio"]),
         "peak_rss_mb": (peak, TARGETS["peak_rss_max_mb"]),
         "alert_latency_s": (result["alerting"]["latency_s"], TARGETS["alert_latency_max_s"]),
     }
@@ -244,32 +236,55 @@ def targets(result: dict) -> dict:
                 "met": v is not None and v <= lim} for k, (v, lim) in checks.items()}
 
 
-def main(argv: list[str] | None = None) -> dict:
+def projection(result: dict, factor: float = PROVINCE_FACTOR) -> dict | None:
+    """Each stage's time as a fixed cost plus a rate per index row, a straight line through
+    the two measured scales, projected to ``factor`` times the larger scale's data (the
+    province: about 43 times Baotou's area, the same density of parcels and plots assumed).
+    The stage that breaks first is the one with the largest projected share."""
+    compare = result.get("compare")
+    if not compare:
+        return None
+    big, small = result["dataset"], compare["dataset"]
+    out: dict = {"factor": factor, "runs": {}}
+    for run in ("full", "nightly"):
+        key = "vegetation_index_rows" if run == "full" else "nightly_vegetation_index_rows"
+        x1, x2 = small[key], big[key]
+        stages = {}
+        for st in STAGES:
+            y1 = compare["runs"][run]["stages"][st]["wall_s"]
+            y2 = result["runs"][run]["stages"][st]["wall_s"]
+            m1 = compare["runs"][run]["stages"][st]["peak_rss_mb"]
+            m2 = result["runs"][run]["stages"][st]["peak_rss_mb"]
+            rate = max((y2 - y1) / (x2 - x1), 0.0) if x2 != x1 else 0.0
+            mrate = max((m2 - m1) / (x2 - x1), 0.0) if x2 != x1 else 0.0
+            fixed = max(y2 - rate * x2, 0.0)
+            stages[st] = {"fixed_s": round(fixed, 2), "s_per_million_rows": round(rate * 1e6, 3),
+                          "projected_s": round(fixed + rate * x2 * factor, 1),
+                          "projected_peak_rss_mb": round(m2 + mrate * x2 * (factor - 1))}
+        total = sum(v["projected_s"] for v in stages.values())
+        first = max(stages, key=lambda k: stages[k]["projected_s"])
+        out["runs"][run] = {"rows": x2 * factor, "stages": stages,
+                            "projected_total_s": round(total, 1), "largest_stage": first,
+                            "largest_peak_rss_mb": max(v["projected_peak_rss_mb"]
+                                                       for v in stages.values())}
+    return out
+
+
+def bench_scale(scale: str, work: Path, regenerate: bool, alerts: bool = True) -> dict:
+    """Generate (or reuse) the dataset of ``scale`` in ``work``; full run, floor, nightly run
+    and (``alerts``) the alert latency."""
     from bench import generate
 
-    ap = argparse.ArgumentParser(description="sinkwatch benchmark (issue #7)")
-    ap.add_argument("--scale", choices=sorted(generate.SCALES), default="city")
-    ap.add_argument("--work", type=Path, default=None,
-                    help="work folder (default: $SINKWATCH_HOME/bench/<scale>)")
-    ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "latest.json")
-    ap.add_argument("--regenerate", action="store_true", help="rewrite the dataset")
-    args = ap.parse_args(argv)
-
-    home = Path(os.environ.get("SINKWATCH_HOME", REPO / "var")).resolve()
-    work = (args.work or home / "bench" / args.scale).resolve()
     data = work / "data"
-    t_start = time.perf_counter()
-    started = datetime.now(UTC)
-    machine = _machine()
     marker = data / "dataset.json"
-    stale = not marker.exists() or json.loads(marker.read_text())["scale"] != args.scale
-    if args.regenerate or stale:
+    stale = not marker.exists() or json.loads(marker.read_text())["scale"] != scale
+    if regenerate or stale:
         shutil.rmtree(data, ignore_errors=True)
-        print(f"generating the {args.scale} dataset in {data}", flush=True)
-        generate.generate(data, args.scale)
+        print(f"generating the {scale} dataset in {data}", flush=True)
+        generate.generate(data, scale)
     dataset = json.loads(marker.read_text())
-    print(f"dataset: {dataset['parcels']} parcels, {dataset['vegetation_index_rows']} index rows "
-          f"(+{dataset['nightly_vegetation_index_rows']} tonight)", flush=True)
+    print(f"dataset {scale}: {dataset['parcels']} parcels, {dataset['vegetation_index_rows']} "
+          f"index rows (+{dataset['nightly_vegetation_index_rows']} tonight)", flush=True)
 
     sw_home = work / "home"
     shutil.rmtree(sw_home, ignore_errors=True)
@@ -280,26 +295,53 @@ def main(argv: list[str] | None = None) -> dict:
     # the generated files are complete when landed: no settle wait (ingestion/landing.py)
     env.setdefault("SINKWATCH_SETTLE_SECONDS", "0")
 
-    floor = run_floor(sorted((data / "full" / "vegetation_indices").glob("*.csv")), work, env)
     _land(data / "full", sw_home / "landing")
-    full = run_pipeline("bench_full", env, work, full_refresh=True)
+    full = run_pipeline(f"bench_full_{scale}", env, work, full_refresh=True)
+    floor = run_floor(sorted((data / "full" / INDEX_FAMILY).glob("*.csv")), work, env)
     _land(data / "nightly", sw_home / "landing")
-    nightly = run_pipeline("bench_nightly", env, work, full_refresh=False)
-    alerting = run_alerting(env, work)
+    nightly = run_pipeline(f"bench_nightly_{scale}", env, work, full_refresh=False)
+    out = {"scale": scale, "dataset": dataset, "floor": floor,
+           "runs": {"full": full, "nightly": nightly}, "index_path": index_path(full)}
+    if alerts:
+        out["alerting"] = run_alerting(env, work)
+    return out
 
-    result = {
-        "issue": 7,
-        "scale": args.scale,
-        "started_at": started.isoformat(timespec="seconds"),
-        "machine": machine,
-        "dataset": dataset,
-        "floor": floor,
-        "runs": {"full": full, "nightly": nightly},
-        "alerting": alerting,
-    }
-    result["ratio_ingest_dbt_to_floor"] = round(full["ingest_plus_dbt_s"] / floor["wall_s"], 2)
-    result["nightly_vs_full"] = round(nightly["total"]["wall_s"] / full["total"]["wall_s"], 3)
+
+def main(argv: list[str] | None = None) -> dict:
+    from bench import generate
+
+    ap = argparse.ArgumentParser(description="sinkwatch benchmark (issues #7, #14, #17)")
+    ap.add_argument("--scale", choices=sorted(generate.SCALES), default="city")
+    ap.add_argument("--compare", choices=[*sorted(generate.SCALES), "none"], default="small",
+                    help="second scale for the nightly ratio and the projection (none: skip)")
+    ap.add_argument("--work", type=Path, default=None,
+                    help="work folder (default: $SINKWATCH_HOME/bench); one subfolder per scale")
+    ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "latest.json")
+    ap.add_argument("--regenerate", action="store_true", help="rewrite the datasets")
+    ap.add_argument("--profile", action="store_true",
+                    help="run every stage under cProfile (slower: for where the time goes, not "
+                         "for the figures); profiles in <work>/<scale>/profile/")
+    args = ap.parse_args(argv)
+
+    home = Path(os.environ.get("SINKWATCH_HOME", REPO / "var")).resolve()
+    base = (args.work or home / "bench").resolve()
+    t_start = time.perf_counter()
+    started = datetime.now(UTC)
+    machine = _machine()
+    result: dict = {"issue": 17, "started_at": started.isoformat(timespec="seconds"),
+                    "machine": machine}
+    if args.profile:
+        os.environ["SINKWATCH_BENCH_PROFILE"] = str(base / args.scale / "profile")
+        result["profiled"] = True
+    result |= bench_scale(args.scale, base / args.scale, args.regenerate)
+    if args.compare not in ("none", args.scale):
+        c = bench_scale(args.compare, base / args.compare, args.regenerate, alerts=False)
+        result["compare"] = {k: c[k] for k in ("scale", "dataset", "floor", "runs",
+                                                "index_path")}
+    result["ratio_index_path_to_floor"] = round(
+        result["index_path"]["wall_s"] / result["floor"]["wall_s"], 2)
     result["targets"] = targets(result)
+    result["projection"] = projection(result)
     result["bench_wall_s"] = round(time.perf_counter() - t_start, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
@@ -308,26 +350,9 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def _print_summary(r: dict, out: Path) -> None:
-    print(f"\nsinkwatch bench, scale {r['scale']}: {r['dataset']['parcels']} parcels, "
-          f"{r['dataset']['vegetation_index_rows']:,} index rows")
-    print(f"{'stage':12s} {'full s':>9s} {'rows/s':>11s} {'MB':>7s}   {'nightly s':>9s} "
-          f"{'rows/s':>9s} {'MB':>7s}")
-    f, n = r["runs"]["full"], r["runs"]["nightly"]
-    for s in (*STAGES, "total"):
-        a = f["total"] if s == "total" else f["stages"][s]
-        b = n["total"] if s == "total" else n["stages"][s]
-        print(f"{s:12s} {a['wall_s']:9.1f} {a['rows_per_s'] or 0:11,} {a['peak_rss_mb']:7.0f}   "
-              f"{b['wall_s']:9.1f} {b['rows_per_s'] or 0:9,} {b['peak_rss_mb']:7.0f}")
-    fl = r["floor"]
-    print(f"{'floor':12s} {fl['wall_s']:9.1f} {fl['rows_per_s'] or 0:11,} {fl['peak_rss_mb']:7.0f}"
-          f"   (ingest+dbt / floor = {r['ratio_ingest_dbt_to_floor']})")
-    for k, t in r["targets"].items():
-        print(f"  target {k:22s} {t['value']!s:>10s} <= {t['limit']!s:<6s} "
-              f"{'met' if t['met'] else 'NOT MET'}")
-    a = r["alerting"]
-    print(f"alerting: hotspot file -> alert {a['latency_s']} s (ingest {a['ingest_s']} s, "
-          f"alerting step {a['alerting_s']} s; with nothing new {a['alerting_steady_s']} s) "
-          f"over {a['detections']:,} detections, {a['events']:,} events")
+    from bench.summary import markdown
+
+    print("\n" + markdown(r))
     print(f"written to {out} ({r['bench_wall_s']} s in all)")
 
 

@@ -10,12 +10,51 @@ gets the stage's own figures (rows, and for ``ingest`` the time spent in the raw
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 
 def main(argv: list[str]) -> None:
+    """Run the stage; with ``SINKWATCH_BENCH_PROFILE=<dir>`` under cProfile (imports included),
+    writing ``<dir>/<run_id>.<stage>.prof`` and a summary into the result file."""
+    profile_dir = os.environ.get("SINKWATCH_BENCH_PROFILE")
+    if not profile_dir:
+        _stage(argv)
+        return
+    import cProfile
+
+    prof = cProfile.Profile()
+    prof.enable()
+    try:
+        _stage(argv)
+    finally:
+        prof.disable()
+        dest = Path(profile_dir) / f"{argv[1]}.{argv[0]}.prof"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        prof.dump_stats(dest)
+    out = Path(argv[2])
+    out.write_text(json.dumps(json.loads(out.read_text()) | {"profile": summarise(dest)}))
+
+
+def summarise(prof: Path, top: int = 15) -> dict:
+    """The profile in figures: total, time in imports (``_find_and_load``, outermost calls),
+    and the functions with the largest cumulative time that are ours or a library's entry
+    points (file:line function)."""
+    import pstats
+
+    st = pstats.Stats(str(prof))
+    total = st.total_tt
+    imports = sum(v[3] for k, v in st.stats.items() if k[2] == "_find_and_load")
+    rows = sorted(((v[3], v[2], f"{Path(k[0]).name}:{k[1]} {k[2]}") for k, v in st.stats.items()
+                   if "importlib" not in k[0] and k[0] != "~"), reverse=True)
+    return {"total_s": round(total, 2), "imports_s": round(imports, 2),
+            "top_cumulative": [{"function": name, "cum_s": round(cum, 2), "self_s": round(own, 2)}
+                               for cum, own, name in rows[:top]]}
+
+
+def _stage(argv: list[str]) -> None:
     stage, run_id, out = argv[0], argv[1], Path(argv[2])
     full_refresh = "--full-refresh" in argv
     from orchestration import pipeline
@@ -44,9 +83,11 @@ def main(argv: list[str]) -> None:
             fam = info["by_family"].setdefault(r.family, {"files": 0, "rows": 0})
             fam["files"] += 1
             fam["rows"] += r.rows_received
+        info["family_s"] = _family_seconds(run_id, p)
     elif stage == "build":
         db = pipeline.build(run_id, full_refresh=full_refresh, p=p)
         info.update(pipeline.build_stats(db, p))
+        info["index_nodes_s"] = _node_seconds(p, INDEX_MODELS)
     elif stage == "gate":
         results = pipeline.gate(run_id, p=p)
         info.update(suites=len(results), passed=sum(r.passed for r in results),
@@ -64,6 +105,44 @@ def main(argv: list[str]) -> None:
         raise SystemExit(f"unknown stage {stage!r}")
     info["inner_s"] = round(time.perf_counter() - t0, 3)
     out.write_text(json.dumps(info, default=str))
+
+
+#: The dbt models of the vegetation-index path that the same-work floor (bench/floor.py) does
+#: too: the staging table and the per-parcel statistics the marts use.
+INDEX_MODELS = ("stg_rs__vegetation_indices", "qa_vegetation_index_seasons",
+                "int_parcel_peak_ndvi")
+
+
+def _node_seconds(p, models: tuple[str, ...]) -> dict[str, float]:
+    """dbt's execution time of each named model and of the tests attached to them
+    (``tests``), from the build's run_results.json."""
+    rr = json.loads((p.dbt / "target" / "run_results.json").read_text())
+    out: dict[str, float] = {"tests": 0.0}
+    for r in rr.get("results", []):
+        uid, sec = r["unique_id"], r.get("execution_time", 0.0)
+        name = uid.split(".")[-1]
+        if uid.startswith("model.") and name in models:
+            out[name] = round(sec, 3)
+        elif uid.startswith("test.") and any(f"_{m}_" in uid or uid.endswith(f"_{m}")
+                                              for m in models):
+            out["tests"] = round(out["tests"] + sec, 3)
+    return out
+
+
+def _family_seconds(run_id: str, p) -> dict[str, float]:
+    """Wall seconds of each family's ingest (its raw gate included), from the run log."""
+    import duckdb
+
+    from sinkwatch import runlog
+
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "select stage, duration_s from read_parquet(?) where run_id = ? and stage like "
+            "'ingest:%' and status = 'succeeded'", [runlog.glob_pattern(p), run_id]).fetchall()
+    finally:
+        con.close()
+    return {stage.split(":", 1)[1]: round(s, 3) for stage, s in rows}
 
 
 #: The families of ingest_disturbances: its ingest tasks, then evaluate_alerts.

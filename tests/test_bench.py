@@ -147,7 +147,8 @@ def test_small_bench_writes_every_figure(tmp_path, monkeypatch):
 
     monkeypatch.setenv("SINKWATCH_HOME", str(tmp_path / "home"))
     out = tmp_path / "latest.json"
-    result = run.main(["--scale", "small", "--work", str(tmp_path / "work"), "--out", str(out)])
+    result = run.main(["--scale", "small", "--compare", "none", "--work", str(tmp_path / "work"),
+                       "--out", str(out)])
     assert json.loads(out.read_text()) == json.loads(json.dumps(result))
     for name in ("full", "nightly"):
         r = result["runs"][name]
@@ -160,13 +161,79 @@ def test_small_bench_writes_every_figure(tmp_path, monkeypatch):
         assert r["stages"]["mart_gate"]["passed"] == r["stages"]["mart_gate"]["suites"]
     full, nightly = result["runs"]["full"], result["runs"]["nightly"]
     assert full["stages"]["ingest"]["rows"] > 50_000 > nightly["stages"]["ingest"]["rows"] > 1_000
-    assert result["floor"]["rows"] == result["dataset"]["vegetation_index_rows"]
-    assert result["floor"]["wall_s"] > 0 and result["ratio_ingest_dbt_to_floor"] > 1
+    fl = result["floor"]
+    assert fl["rows"] == fl["rows_received"] == result["dataset"]["vegetation_index_rows"]
+    # the floor accepts what the pipeline accepted from the same files
+    accepted = full["stages"]["ingest"]["by_family"]["vegetation_indices"]["rows"]
+    assert fl["rows_accepted"] + fl["rows_rejected"] == accepted == fl["rows_received"]
+    assert fl["staging_rows"] == fl["rows_accepted"] and fl["season_rows"] > 0
+    ix = result["index_path"]
+    assert ix["ingest_with_raw_gate_s"] > 0 and set(ix["dbt_nodes_s"]) == {
+        "stg_rs__vegetation_indices", "qa_vegetation_index_seasons", "int_parcel_peak_ndvi",
+        "tests"}
+    assert fl["wall_s"] > 0 and result["ratio_index_path_to_floor"] > 1
     assert set(result["targets"]) == {
-        "ingest_dbt_vs_floor", "full_run_s", "nightly_vs_full", "nightly_s", "peak_rss_mb",
+        "index_path_vs_floor", "full_run_s", "nightly_s", "nightly_vs_compare", "peak_rss_mb",
         "alert_latency_s"}
+    assert result["targets"]["nightly_vs_compare"] == {"value": None, "limit": 1.5,
+                                                       "met": False}
+    assert result["projection"] is None  # one scale: no line to draw
     a = result["alerting"]
     assert a["alerts_opened"] == 1 and 0 < a["latency_s"] < 60
     assert a["alerting_steady_s"] > 0 and a["evaluators_steady"][
         "monitoring.fire_events:evaluate"]["changes"] == 0
     assert {t["limit"] for t in result["targets"].values()} == set(TARGETS.values())
+
+
+def test_floor_rejects_each_contract_failure(tmp_path):
+    """The same-work floor (bench/floor.py) does the contract's checks: each bad row is
+    rejected with its reason, the rest reaches staging and the statistics."""
+    from bench import floor
+
+    con = duckdb.connect()
+    parcels = tmp_path / "parcels.parquet"
+    con.execute(f"copy (select * from (values ('P1'), ('P2')) t(parcel_id)) to '{parcels}'")
+    con.close()
+    csv = tmp_path / "vi.csv"
+    csv.write_text("\n".join([
+        "parcel_id,date,ndvi,evi,quality",
+        "P1,2024-07-11,0.61,0.40,0",   # good, peak season
+        "P1,2024-07-27,0.65,,0",       # good, no EVI
+        "P2,2024-01-01,0.10,0.05,2",   # good (snow)
+        "P9,2024-07-11,0.50,0.30,0",   # unknown parcel
+        "P2,2999-01-01,0.50,0.30,0",   # future
+        "P2,2024-08-12,1.50,0.30,0",   # NDVI out of range
+        "P2,2024-08-28,0.50,-3.0,0",   # EVI out of range (fill)
+        "P2,2024-09-13,0.50,0.30,7",   # quality not in the set
+        "P1,2024-07-11,0.62,0.41,0",   # duplicate key
+        "P2,notadate,0.50,0.30,0",     # does not parse
+    ]) + "\n")
+    second = tmp_path / "vi2.csv"  # a second file: each file's rejects counted once
+    second.write_text("parcel_id,date,ndvi,evi,quality\nP2,2024-10-01,0.3,0.2,0\n"
+                      "P2,2024-13-01,0.3,0.2,0\n")
+    r = floor.run([csv, second], str(parcels), tmp_path / "work")
+    assert r["rows_received"] == 12 and r["rows_accepted"] == 4 and r["rows_rejected"] == 8
+    assert r["staging_rows"] == 4
+    assert r["season_rows"] == 3  # P1 summer, P2 winter and autumn
+    assert r["peak_rows"] == 1  # P1 2024: July-August, good quality
+
+
+def test_projection_is_a_line_through_two_scales():
+    from bench import run
+
+    def scale(rows, nightly_rows, seconds, mb):
+        stage = {s: {"wall_s": seconds, "peak_rss_mb": mb} for s in STAGES}
+        return {"dataset": {"vegetation_index_rows": rows,
+                            "nightly_vegetation_index_rows": nightly_rows},
+                "runs": {"full": {"stages": stage}, "nightly": {"stages": stage}}}
+
+    big = scale(2_000_000, 20_000, 30.0, 500.0)
+    big["compare"] = scale(1_000_000, 10_000, 20.0, 300.0)
+    pr = run.projection(big, factor=10)
+    st = pr["runs"]["full"]["stages"]["ingest"]
+    # 10 s per million rows, 10 s fixed: 10 + 10 * 20 = 210 s at 20 M rows
+    assert st["fixed_s"] == 10.0 and st["s_per_million_rows"] == 10.0
+    assert st["projected_s"] == 210.0
+    assert st["projected_peak_rss_mb"] == 500 + 200 * 2 * 9  # 200 MB per M rows beyond 2 M
+    assert pr["runs"]["full"]["projected_total_s"] == 210.0 * len(STAGES)
+    assert pr["runs"]["nightly"]["stages"]["ingest"]["projected_s"] == 210.0
