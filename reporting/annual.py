@@ -227,7 +227,8 @@ def _by_area(con, year: int, kind: str) -> Table:
 def _losses(con, year: int) -> Table:
     rows = _rows(con, """
         select cause, land_class, case when is_deducted then '是' else '否（含在储量变化中）' end,
-            count(*), sum(loss_co2e_t order by zone_id, county_code, land_class, cause)
+            count(distinct coalesce(zone_id, '') || '|' || coalesce(county_code, '')),
+            sum(loss_co2e_t order by zone_id, county_code, land_class, cause, loss_basis)
         from fct_losses_by_cause where year = ?
         group by cause, land_class, is_deducted order by cause, land_class, is_deducted""",
                  [year])

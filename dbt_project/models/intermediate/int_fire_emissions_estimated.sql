@@ -1,4 +1,7 @@
--- Fire emissions per fire report, every gas by IPCC 2006 V4 Ch2 Eq 2.27 with one fuel per fire:
+-- Fire emissions per fire, every gas by IPCC 2006 V4 Ch2 Eq 2.27 with one fuel per fire. A fire is
+-- a row of int_fire_loss_sources: a fire report (loss_basis fire_report, A = its burned area) or a
+-- FIRMS fire event no report describes (fire_event, A = its pixel area x fire_event_area_ratio;
+-- report_id 'fire_event:<event_id>'): the same equation and fuel logic for both.
 --   L_fire (t gas) = A (ha) x M_B (t d.m./ha) x C_f x G_ef (g/kg d.m., Table 2.5) x 1e-3.
 -- Fuel (seed_fire_vegetation_map.fuel_source):
 --   plot_agb        forest: M_B = above-ground live-tree biomass of the parcel's stratum from our
@@ -13,9 +16,10 @@
 -- emissions_co2e_t is the non-CO2 part (CH4 + N2O in CO2e), always reported and deducted.
 -- Uncertainty (95 % half-width, % of the value) of each input: fuel (plot sampling: Student's t at
 -- the AGB stratum's df x SE, sampling_df / sampling_t_975; or Table 2.4), C_f, and each gas's G_ef
--- (int_sink_uncertainty_terms).
+-- (int_sink_uncertainty_terms), and for an event the area (fire_event_area_ratio by area_basis:
+-- area_stratum, area_u95_pct; 0 for a reported area).
 with reports as (
-    select * from {{ ref('stg_reports__fires') }}
+    select * from {{ ref('int_fire_loss_sources') }}
 ),
 
 parcels as (
@@ -108,6 +112,9 @@ burnt as (
 final as (
     select
         burnt.report_id,
+        burnt.loss_basis,
+        burnt.event_id,
+        burnt.matched_event_id,
         burnt.fire_year as year,
         burnt.parcel_id,
         coalesce(parcels.county_code, burnt.county_code) as county_code,
@@ -115,6 +122,10 @@ final as (
         coalesce(parcels.land_class, vegetation_map.land_class) as land_class,
         burnt.vegetation_type,
         burnt.burned_area_ha,
+        burnt.stated_area_ha,
+        burnt.area_stratum,
+        burnt.area_ratio,
+        coalesce(burnt.area_u95_pct, 0) as area_u95_pct,
         burnt.fuel_source,
         burnt.stock_cycle_year,
         burnt.stratum_id,
@@ -145,6 +156,7 @@ final as (
         coalesce(burnt.ef_ch4_u95_pct, 0) as ef_ch4_u95_pct,
         coalesce(burnt.ef_n2o_u95_pct, 0) as ef_n2o_u95_pct,
         burnt.source_sha256,
+        burnt.source_sha256s,
     from burnt
     inner join vegetation_map on burnt.vegetation_type = vegetation_map.vegetation_type
     left join parcels on burnt.parcel_id = parcels.parcel_id

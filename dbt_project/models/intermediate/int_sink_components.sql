@@ -19,6 +19,10 @@
 --                       deducted in gain_loss years (removals there are gross growth), inside the
 --                       stock change ("of which") in stock_difference years
 --   fire_non_co2   fire CH4 + N2O (Eq 2.27), always deducted
+-- Fire rows come from reports and from FIRMS fire events no report describes (int_fire_loss_
+-- sources): source_id is the report id or 'fire_event:<event_id>'. loss_basis says what a loss
+-- rests on: fire_report, fire_event, pest_report, plot_tally (mortality, harvest), survey (soil
+-- carbon lost); null on removals, gains and wetland CH4.
 --   wetland_ch4    CH4 of wetlands whose treatment is accounted (restored, created, rewetted; drained
 --                  ones carry 0): method ws13_ch5 / ws13_ch3, rows carrying the wetland area, deducted
 --   wetland_ch4_memo  CH4 of natural unmanaged and protected wetlands (method memo_excluded, rows
@@ -59,29 +63,30 @@ base as (
     select
         year, zone_id, county_code, land_class, parcel_id, parcel_id as source_id,
         'removals' as component, method, area_mu, removals_co2e_t as amount_co2e_t, true as is_deducted,
+        cast(null as varchar) as loss_basis,
     from forest_sink
     union all
     select
         survey_year, zone_id, county_code, land_class, parcel_id, parcel_id,
-        'removals', 'tier1_no_change', area_mu, 0.0, true,
+        'removals', 'tier1_no_change', area_mu, 0.0, true, null,
     from grassland
     union all
     select
         year, zone_id, county_code, land_class, parcel_id, parcel_id || '@' || change_year,
         case when soc_change_co2e_t >= 0 then 'soc_gain' else 'soc_loss' end, 'ipcc_tier1_soc', 0.0,
-        abs(soc_change_co2e_t), true,
+        abs(soc_change_co2e_t), true, case when soc_change_co2e_t < 0 then 'survey' end,
     from soil_carbon
     union all
     select
         year, zone_id, county_code, land_class, parcel_id, parcel_id,
         case when is_in_net_sink then 'wetland_ch4' else 'wetland_ch4_memo' end, method,
-        wetland_area_mu, emissions_co2e_t, is_in_net_sink,
+        wetland_area_mu, emissions_co2e_t, is_in_net_sink, null,
     from wetland
     union all
     select
         year, zone_id, county_code, land_class, parcel_id, parcel_id || '@' || status_since,
         case when soc_change_co2e_t >= 0 then 'soc_gain' else 'soc_loss' end, method, 0.0,
-        abs(soc_change_co2e_t), true,
+        abs(soc_change_co2e_t), true, case when soc_change_co2e_t < 0 then 'survey' end,
     from wetland_soil
 ),
 
@@ -90,24 +95,24 @@ disturbance as (
         losses.year, losses.zone_id, losses.county_code, losses.land_class, losses.parcel_id,
         losses.report_id,
         'loss_' || losses.cause || '_co2', cast(null as varchar), 0.0, losses.loss_co2e_t,
-        losses.is_deducted,
+        losses.is_deducted, losses.loss_basis,
     from losses
     union all
     select
         year, zone_id, county_code, land_class, parcel_id, parcel_id,
-        'loss_mortality_co2', null, 0.0, mortality_co2e_t, method = 'gain_loss',
+        'loss_mortality_co2', null, 0.0, mortality_co2e_t, method = 'gain_loss', 'plot_tally',
     from forest_sink
     where mortality_co2e_t <> 0
     union all
     select
         year, zone_id, county_code, land_class, parcel_id, parcel_id,
-        'loss_harvest_co2', null, 0.0, harvest_co2e_t, method = 'gain_loss',
+        'loss_harvest_co2', null, 0.0, harvest_co2e_t, method = 'gain_loss', 'plot_tally',
     from forest_sink
     where harvest_co2e_t <> 0
     union all
     select
         year, zone_id, county_code, land_class, parcel_id, report_id,
-        'fire_non_co2', null, 0.0, emissions_co2e_t, true,
+        'fire_non_co2', null, 0.0, emissions_co2e_t, true, loss_basis,
     from fires
 ),
 

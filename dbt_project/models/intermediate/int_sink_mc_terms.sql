@@ -33,7 +33,8 @@
 --   fire_non_co2 (Eq 2.27)  - A x M_B x C_f x G_ef x GWP per gas, keyed by the gas's EF and the
 --       fuel: Table 2.4 M_B*C_f (fire_fuel_consumed; grassland, shrub, a forest parcel without
 --       plots), or plot AGB x C_f (combustion_factor; fuel_stratum null) with the AGB stratum's
---       sampling error
+--       sampling error; an unreported fire event (int_fire_loss_sources) also by its area
+--       (fire_event_area_ratio|<area basis>), the same draw for its CO2 loss and its CH4/N2O
 --   losses (reported, deducted: int_disturbance_losses_allocated via int_sink_components)
 --       fire_eq_2_27     - A x M_B x C_f x G_ef(CO2), keyed by the CO2 EF and the fuel as above;
 --                          sampling: the AGB stratum (the same draw as the fire's CH4 and N2O)
@@ -251,8 +252,8 @@ wetland_soc as (
 fire_fuel as (
     select
         *,
-        concat_ws(';', 'fire_fuel_consumed|' || fuel_stratum, 'combustion_factor|' || combustion_stratum)
-            as fuel_keys,
+        concat_ws(';', 'fire_fuel_consumed|' || fuel_stratum, 'combustion_factor|' || combustion_stratum,
+            'fire_event_area_ratio|' || area_stratum) as fuel_keys,
     from fires
 ),
 
@@ -289,7 +290,7 @@ loss_products as (
         case loss_route
             when 'fire_eq_2_27' then concat_ws(';',
                 'fire_ef_co2|' || ef_stratum, 'fire_fuel_consumed|' || fuel_stratum,
-                'combustion_factor|' || combustion_stratum)
+                'combustion_factor|' || combustion_stratum, 'fire_event_area_ratio|' || area_stratum)
             when 'area_fd' then 'carbon_fraction_biomass|' || cf_stratum || ';disturbance_fd|' || fd_stratum
             when 'dead_tree_count' then 'carbon_fraction_biomass|' || cf_stratum
         end as factor_keys,

@@ -4,6 +4,8 @@
 --                                           t at the estimate's degrees of freedom)
 --   factor|<parameter>|<stratum>            the component x U% of the factor (int_factors_uncertainty);
 --                                           volume-route BCEF_S and R: one city-wide key each
+-- Fires (reports and unreported fire events, int_fire_loss_sources): fuel, C_f, G_ef, and for an
+-- event its area (factor|fire_event_area_ratio|<area basis>), shared by its CO2 and CH4/N2O.
 -- Wetlands: CH4 only where it is in the net sink (int_wetland_methane_estimated.is_in_net_sink);
 -- soil carbon of managed wetlands by SOC_REF (mineral soils) or the CO2 EF (rewetted organic soils).
 -- Grassland soil carbon, dSOC = SOC_REF x F_LU x (F_MG,new F_I,new - F_MG,old F_I,old) x A / D:
@@ -154,6 +156,13 @@ terms as (
         'factor|fire_ef_co2|' || ef_stratum, -loss_co2e_t * ef_u95_pct / 100.0,
     from deducted_losses
     where loss_route = 'fire_eq_2_27'
+    -- an unreported fire event's area (its pixel area x fire_event_area_ratio, by area basis: one
+    -- key per basis, the footprint's error is the method's and shared by every event)
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|fire_event_area_ratio|' || area_stratum, -loss_co2e_t * area_u95_pct / 100.0,
+    from deducted_losses
+    where loss_route = 'fire_eq_2_27' and area_stratum is not null
     -- fire CH4 and N2O (Eq 2.27): the fuel burnt, shared by every gas of the fire (plot AGB sampling
     -- and C_f, or the Table 2.4 value), and each gas's emission factor
     union all
@@ -171,6 +180,11 @@ terms as (
         'factor|fire_fuel_consumed|' || fuel_stratum, -emissions_co2e_t * fuel_u95_pct / 100.0,
     from fires
     where fuel_source = 'ipcc_table_2_4'
+    union all
+    select year, zone_id, county_code, land_class, 'factor',
+        'factor|fire_event_area_ratio|' || area_stratum, -emissions_co2e_t * area_u95_pct / 100.0,
+    from fires
+    where area_stratum is not null
     union all
     select year, zone_id, county_code, land_class, 'factor',
         'factor|fire_ef_ch4|' || ef_stratum, -ch4_co2e_t * ef_ch4_u95_pct / 100.0,

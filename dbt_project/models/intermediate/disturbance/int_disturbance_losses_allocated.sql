@@ -17,14 +17,15 @@
 --                            (a fire that burned part of a parcel but not its plot). The loss is
 --                            then in no stock change and is deducted in its year.
 -- Tally days come from the optional measurement_date (int_plots_increment_estimated; unknown =
--- the whole inventory year, conservative). Event days: a fire's start and end dates, a pest
--- report's date.
+-- the whole inventory year, conservative). Event days: a fire's start and end dates (an
+-- unreported fire event's first and last detection day), a pest report's date.
 with losses as (
     select * from {{ ref('int_disturbance_losses_estimated') }}
 ),
 
 fires as (
-    select * from {{ ref('stg_reports__fires') }}
+    -- reports and unreported fire events (their Beijing days of first and last detection)
+    select * from {{ ref('int_fire_loss_sources') }}
 ),
 
 pests as (

@@ -1,4 +1,6 @@
--- Carbon lost to disturbances, one row per fire or pest report, in t C and t CO2e.
+-- Carbon lost to disturbances, one row per fire or pest report, in t C and t CO2e. A fire is a
+-- report or an unreported FIRMS fire event (int_fire_loss_sources; loss_basis fire_report |
+-- fire_event, report_id 'fire_event:<event_id>' for an event; pests: pest_report).
 -- Fires: the CO2 of IPCC 2006 V4 Ch2 Eq 2.27 (int_fire_emissions_estimated: A x M_B x C_f x
 -- G_ef(CO2), the same fuel as the fire's CH4 and N2O; M_B from our plots where they exist);
 -- loss_c_t = CO2 / (44/12). Pests: Eq 2.14, L = A x B_W x (1 + R) x CF x fd, where B_W x (1 + R) x
@@ -14,7 +16,8 @@
 --   area_fd           pest without a count: affected ha x density x fd(severity)
 --   none              defoliators without mortality (fd = 0)
 --   soc_management    grassland rodents: a soil-carbon management effect, not estimated here
--- Uncertainty (95 % half-width, %) of each input, combined by Eq 3.1 into loss_u95_pct. The
+-- Uncertainty (95 % half-width, %) of each input, combined by Eq 3.1 into loss_u95_pct (an
+-- event's area too: area_u95_pct, seed fire_event_area_ratio). The
 -- sampling half-width is Student's t at the estimate's df x its SE (issue #19 item 2, as for every
 -- stratum estimate): the stock stratum's (int_forest_parcels_estimated.t_975), or the tree mean's
 -- (n - 1 trees). A tree mean from one tree of its species has no SE of its own: it takes the
@@ -196,6 +199,8 @@ pest_losses as (
     select
         routed.report_id,
         'pest' as cause,
+        'pest_report' as loss_basis,
+        cast(null as varchar) as event_id,
         routed.agent,
         routed.severity,
         routed.host_species,
@@ -252,6 +257,8 @@ pest_losses as (
         cast(null as double) as combustion_u95_pct,
         cast(null as varchar) as ef_stratum,
         cast(null as double) as ef_u95_pct,
+        cast(null as varchar) as area_stratum,
+        cast(null as double) as area_u95_pct,
     from routed
     left join factors as fd
         on fd.parameter = 'disturbance_fd' and fd.stratum = routed.fd_stratum
@@ -263,6 +270,8 @@ fire_losses as (
     select
         fires.report_id,
         'fire' as cause,
+        fires.loss_basis,
+        fires.event_id,
         fires.vegetation_type as agent,
         cast(null as varchar) as severity,
         cast(null as varchar) as host_species,
@@ -298,6 +307,9 @@ fire_losses as (
         case when fires.co2_route = 'eq_2_27' then fires.combustion_u95_pct end as combustion_u95_pct,
         case when fires.co2_route = 'eq_2_27' then fires.ef_stratum end as ef_stratum,
         case when fires.co2_route = 'eq_2_27' then fires.ef_co2_u95_pct end as ef_u95_pct,
+        -- an unreported event's area (its pixel area x fire_event_area_ratio)
+        case when fires.co2_route = 'eq_2_27' then fires.area_stratum end as area_stratum,
+        case when fires.co2_route = 'eq_2_27' then fires.area_u95_pct end as area_u95_pct,
     from fires
 ),
 
@@ -311,6 +323,8 @@ final as (
     select
         estimated.report_id,
         estimated.cause,
+        estimated.loss_basis,
+        estimated.event_id,
         estimated.agent,
         estimated.severity,
         estimated.host_species,
@@ -348,11 +362,14 @@ final as (
         coalesce(estimated.combustion_u95_pct, 0) as combustion_u95_pct,
         estimated.ef_stratum,
         coalesce(estimated.ef_u95_pct, 0) as ef_u95_pct,
+        estimated.area_stratum,
+        coalesce(estimated.area_u95_pct, 0) as area_u95_pct,
         -- IPCC Approach 1, Eq 3.1 (a product of independent inputs)
         sqrt(
             coalesce(estimated.sampling_u95_pct, 0) ^ 2 + coalesce(cf.u95_pct, 0) ^ 2
             + coalesce(estimated.fd_u95_pct, 0) ^ 2 + coalesce(estimated.fuel_u95_pct, 0) ^ 2
             + coalesce(estimated.combustion_u95_pct, 0) ^ 2 + coalesce(estimated.ef_u95_pct, 0) ^ 2
+            + coalesce(estimated.area_u95_pct, 0) ^ 2
         ) as loss_u95_pct,
     from estimated
     left join parcels on estimated.parcel_id = parcels.parcel_id

@@ -5,6 +5,10 @@
 -- measured on the plots are deducted in gain-loss years and inside the stock change in
 -- stock-difference years. So the deducted rows add up to fct_annual_sink.emissions_co2e_t -
 -- wetland_ch4_co2e_t for every row of it (tests/assert_deducted_losses_reconcile_with_annual_sink.sql).
+-- loss_basis splits each cause by what its losses rest on: fire and fire_non_co2 by fire_report
+-- (the reported burned area) or fire_event (a FIRMS fire event that no report describes: its pixel
+-- area; source_id 'fire_event:<event_id>', int_fire_loss_sources), pest_report, plot_tally
+-- (mortality, harvest), survey (soil carbon). A fire is counted once, from its report if it has one.
 with components as (
     select * from {{ ref('int_sink_components') }}
 ),
@@ -23,6 +27,7 @@ losses as (
             when 'loss_harvest_co2' then 'harvest'
             when 'soc_loss' then 'soil_carbon'
         end as cause,
+        loss_basis,
         is_deducted,
         source_id,
         amount_co2e_t,
@@ -40,11 +45,12 @@ final as (
         county_code,
         land_class,
         cause,
+        loss_basis,
         is_deducted,
         {{ measure('sum(amount_co2e_t order by source_id)') }} as loss_co2e_t,
         count(distinct source_id) as n_sources,
     from losses
-    group by year, zone_id, county_code, land_class, cause, is_deducted
+    group by year, zone_id, county_code, land_class, cause, loss_basis, is_deducted
 )
 
 select * from final

@@ -14,6 +14,8 @@
 --                        plot in its stratum)
 --   stratum_quadrats     clipped quadrats of a grassland stratum-year (carbon stock rows)
 --   disturbance_report   the fire or pest report of a loss or of fire CH4/N2O
+--   fire_event_hotspots  the FIRMS files of the detections of an unreported fire event whose
+--                        pixel area a fire loss (or its CH4/N2O) uses (int_fire_loss_sources)
 --   host_trees           tallies of the host species in the cycle whose mean tree carbon a
 --                        dead-tree pest loss uses
 --   wetland_survey       the wetland survey row of a methane emission (net sink or memo) or of a
@@ -211,6 +213,16 @@ component_evidence as (
     from components
     inner join reports on components.source_id = reports.report_id
     where components.component in ('loss_fire_co2', 'loss_pest_co2', 'fire_non_co2')
+    union all
+    -- fire losses and CH4/N2O of an unreported fire event: the FIRMS files of its detections
+    select components.*, 'fire_event_hotspots', event_files.sha256,
+    from components
+    inner join (
+        select report_id, unnest(source_sha256s) as sha256
+        from fire_emissions
+        where loss_basis = 'fire_event'
+    ) as event_files on components.source_id = event_files.report_id
+    where components.component in ('loss_fire_co2', 'fire_non_co2')
     union all
     -- fire and pest losses: the stock density the loss used
     select components.*, members.role, members.sha256,
