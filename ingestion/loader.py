@@ -234,7 +234,7 @@ def _ingest_staged(family: Family, src: Path, digest: str, archived: Path, paths
                                       state=fast.state)
             notes.append(f"{fast.n_fast} rows checked in DuckDB, {fast.n_slow} row by row")
         else:
-            reading = readers.read(family.name, src, ctx)
+            reading = readers.read(family.name, src, ctx, digest)
         fmt = reading.format
         for batch in reading.batches:
             if not len(batch):

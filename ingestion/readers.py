@@ -165,9 +165,10 @@ def read_survey(family: Family, path: Path, extra: dict[str, str] | None = None)
     return Reading(fmt, iter([renamed]), notes, unknown)
 
 
-def read(family_name: str, path: Path, ctx) -> Reading:
+def read(family_name: str, path: Path, ctx, digest: str | None = None) -> Reading:
     """Open ``path`` as a file of ``family_name``; raises a :mod:`ingestion.tabular` error for a
-    file that cannot be read at all."""
+    file that cannot be read at all. ``digest`` (the upload's sha256) lets a parcels upload be
+    taken from the parse cache under ``$SINKWATCH_HOME/cache/parcels``."""
     family = FAMILIES[family_name]
     suffix = path.suffix.lower()
     if path.stat().st_size == 0:
@@ -175,10 +176,13 @@ def read(family_name: str, path: Path, ctx) -> Reading:
     if family_name == "parcels":
         if suffix not in family.formats:
             raise UnreadableFile(
-                f"{path.name}: parcels are read from GeoJSON, GeoPackage or a shapefile (zipped, "
-                "or its .shp, .shx, .dbf, .prj together)"
+                f"{path.name}: parcels are read from GeoJSON, GeoPackage, GeoParquet (.parquet), "
+                "FlatGeobuf (.fgb) or a shapefile (zipped, or its .shp, .shx, .dbf, .prj "
+                "together)"
             )
-        frame, fmt, notes = parcels.read(path)
+        paths = getattr(ctx, "paths", None)
+        cache_dir = paths.cache / "parcels" if paths is not None and digest else None
+        frame, fmt, notes = parcels.read(path, cache_dir, digest)
         return Reading(fmt, iter([frame]), notes)
     if family_name == "fire_hotspots":
         if suffix not in family.formats:

@@ -35,7 +35,7 @@ BATCH = 100_000
 SHOWN = 2_000  # characters of a row kept in the quarantine record
 
 TEXT = (".csv", ".tsv", ".txt")
-GEO = (".geojson", ".gpkg", ".shp")
+GEO = (".geojson", ".gpkg", ".shp", ".fgb")
 
 
 def _frame(rows: list[int], records: list[str]) -> pd.DataFrame:
@@ -189,6 +189,16 @@ def _parquet_rows(path: Path) -> Iterator[pd.DataFrame]:
         first += len(records)
 
 
+def _parquet_within_limits(path: Path) -> bool:
+    from ingestion.parcels import check_parquet
+
+    try:
+        check_parquet(path, path.name)
+    except ValueError:
+        return False
+    return True
+
+
 def _zip_rows(path: Path, family: Family) -> Iterator[pd.DataFrame]:
     try:
         archives.check(path)
@@ -214,6 +224,8 @@ def data_rows(path: Path, family: Family) -> Iterator[pd.DataFrame]:
     elif suffix in GEO or suffix == ".json":
         yield from _geo_rows(path)
     elif suffix == ".parquet":
+        if family.name == "parcels" and not _parquet_within_limits(path):
+            return  # a decompression bomb is not opened to count its rows
         yield from _parquet_rows(path)
     elif suffix == ".zip":
         yield from _zip_rows(path, family)

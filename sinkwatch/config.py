@@ -18,6 +18,11 @@ class Paths:
         return self.home / "landing"
 
     @property
+    def cache(self) -> Path:
+        """Caches that never change a result (e.g. parsed parcels uploads by sha256)."""
+        return self.home / "cache"
+
+    @property
     def archive(self) -> Path:
         return self.home / "archive"
 

@@ -203,7 +203,7 @@ FAMILIES: dict[str, Family] = {
             ),
             key=("parcel_id", "survey_year"),
             description="小班 / land parcels with land class, county and development zone",
-            formats=(".geojson", ".json", ".gpkg", ".zip", ".shp"),
+            formats=(".geojson", ".json", ".gpkg", ".parquet", ".fgb", ".zip", ".shp"),
             batch=("parcel_id", "survey_year"),
         ),
         Family(

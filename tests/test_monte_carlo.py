@@ -249,3 +249,136 @@ def test_a_factor_whose_range_reaches_below_zero_is_drawn_normal(mc) -> None:
     assert mc.factor_pdf(_factor("wetland_ch4_ef", "iwms", 235.0, 90.0, "assumed_pct95"))[0] == (
         "lognormal"
     )
+
+
+# --- reuse of the previous draws (issue #17) ----------------------------------------------------
+# The model runs in dbt (dbt run of this one model) on a DuckDB file that holds hand-made input
+# tables, the way a nightly build finds the published tables in its copy of the warehouse.
+
+
+def test_fingerprint_ignores_row_order_and_sees_any_change(mc) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("create table a as select * from (values (1, 'x', 0.1), (2, 'y', 0.2), "
+                "(2, 'y', 0.2)) t(k, s, v)")
+    con.execute("create table b as select * from a order by k desc")
+    con.execute("create table c as select * from (values (1, 'x', 0.1), (2, 'y', 0.2)) t(k, s, v)")
+    con.execute("create table d as select k, s, v + 1e-15 as v from a")
+    fp = {t: mc.relation_fingerprint(con.query(f"select * from {t}")) for t in "abcd"}
+    assert fp["a"] == fp["b"]  # same rows, other order
+    assert fp["a"] != fp["c"]  # a duplicate row dropped
+    assert fp["a"]["md5"] != fp["d"]["md5"]  # the last bits of a double
+    assert mc.inputs_fingerprint({"t": con.query("select * from a")}, {"mc_seed": 1}) != (
+        mc.inputs_fingerprint({"t": con.query("select * from a")}, {"mc_seed": 2}))
+
+
+def _write_inputs(db, coef_wetland: float = -1000.0) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        con.register("f", FACTORS)
+        con.execute("create or replace table int_factors_uncertainty as select * from f")
+        terms = _terms(
+            [
+                (2024, "grassland", "soc_ref_0_30cm|HAC;soc_factor_FMG|hig", None, None, -700.0),
+                (2024, "grassland", "soc_ref_0_30cm|HAC;soc_factor_FMG|nominal", None, None,
+                 1500.0),
+                (2025, "forest", "carbon_fraction_biomass|temperate_all;bcef_s|hardwoods_lt20",
+                 None, None, 2000.0),
+                (2025, "forest", "", "forest_stock|s|2025", 3, 150.0),
+                (2025, "wetland", "wetland_ch4_ef|iwms", None, None, coef_wetland),
+            ]
+        )
+        con.register("t", terms)
+        con.execute("create or replace table int_sink_mc_terms as select year::integer as year, "
+                    "land_class, factor_keys, sampling_key, sampling_df::double as sampling_df, "
+                    "coef_co2e_t from t")
+        city = pd.DataFrame(
+            [(2024, "all", 800.0), (2024, "grassland", 800.0), (2025, "all", 2000.0 + coef_wetland),
+             (2025, "forest", 2000.0), (2025, "wetland", coef_wetland)],
+            columns=["year", "land_class", "net_sink_co2e_t"],
+        )
+        city["net_sink_u95_co2e_t"] = 100.0
+        city["net_sink_ci95_low_co2e_t"] = city["net_sink_co2e_t"] - 100.0
+        city["net_sink_ci95_high_co2e_t"] = city["net_sink_co2e_t"] + 100.0
+        con.register("c", city)
+        con.execute("create or replace table fct_city_annual_sink as "
+                    "select year::integer as year, * exclude (year) from c")
+    finally:
+        con.close()
+
+
+def _table(db) -> pd.DataFrame:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("select * from fct_city_sink_uncertainty "
+                           "order by year, land_class").df()
+    finally:
+        con.close()
+
+
+def _tamper(db) -> None:
+    """Mark the stored rows (a value no draw gives) to see whether the next build kept them."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("update fct_city_sink_uncertainty set mc_p50_co2e_t = -123456.0")
+    finally:
+        con.close()
+
+
+def test_unchanged_inputs_reuse_the_previous_draws(home, tmp_path, mc) -> None:
+    from orchestration.pipeline import run_dbt
+
+    db = tmp_path / "build.duckdb"
+    _write_inputs(db)
+    run = ["run", "--select", "fct_city_sink_uncertainty"]
+    out = run_dbt(run, db, home)
+    assert "fct_city_sink_uncertainty: drawing" in out
+    first = _table(db)
+    assert len(first) == 5 and first["mc_draws"].eq(5000).all()
+    assert first["mc_inputs_sha256"].nunique() == 1
+
+    # unchanged inputs: the stored rows come back as they are, not drawn again
+    out = run_dbt(run, db, home)
+    assert "inputs unchanged" in out and "reusing the previous draws" in out
+    pd.testing.assert_frame_equal(_table(db), first)
+    _tamper(db)
+    run_dbt(run, db, home)
+    assert _table(db)["mc_p50_co2e_t"].eq(-123456.0).all()  # kept: nothing was drawn
+
+    # a new draw (no previous table) gives the very rows that were reused: byte-identical
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    con.execute("drop table fct_city_sink_uncertainty")
+    con.close()
+    out = run_dbt(run, db, home)
+    assert "fct_city_sink_uncertainty: drawing" in out
+    pd.testing.assert_frame_equal(_table(db), first, check_exact=True)
+
+    # a changed input row: drawn again, with another fingerprint
+    _tamper(db)
+    _write_inputs(db, coef_wetland=-1100.0)
+    out = run_dbt(run, db, home)
+    assert "fct_city_sink_uncertainty: drawing" in out
+    changed = _table(db)
+    assert not changed["mc_p50_co2e_t"].eq(-123456.0).any()
+    assert changed["mc_inputs_sha256"].iloc[0] != first["mc_inputs_sha256"].iloc[0]
+    unchanged_rows = changed["land_class"].eq("grassland") | changed["year"].eq(2024)
+    pd.testing.assert_frame_equal(  # the 2024 rows do not depend on the changed term
+        changed[unchanged_rows].drop(columns="mc_inputs_sha256").reset_index(drop=True),
+        first[unchanged_rows].drop(columns="mc_inputs_sha256").reset_index(drop=True))
+    assert changed.loc[changed["land_class"].eq("wetland"), "mc_p50_co2e_t"].iloc[0] != (
+        first.loc[first["land_class"].eq("wetland"), "mc_p50_co2e_t"].iloc[0])
+
+    # another seed: drawn again
+    _tamper(db)
+    out = run_dbt([*run, "--vars", f"{{mc_seed: {SEED + 1}}}"], db, home)
+    assert "fct_city_sink_uncertainty: drawing" in out
+    assert not _table(db)["mc_p50_co2e_t"].eq(-123456.0).any()

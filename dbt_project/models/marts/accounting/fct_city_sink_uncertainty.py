@@ -37,11 +37,25 @@ rounded like every mart measure (3 decimals). Vectorised over the draws with num
 where a group depends on one, mc_mean / mc_sd are null and the percentiles are the result. Vars:
 monte_carlo (true), mc_draws (5000, at least 5000), mc_seed. With monte_carlo false the Approach 1
 columns and mc_model_at_estimate_co2e_t are kept and the Monte Carlo columns are null.
+
+Reuse (issue #17): every row carries ``mc_inputs_sha256``, a fingerprint of everything the result
+depends on: the three input relations (per relation its columns and types, its row count and an
+md5 over the SORTED md5s of its rows as JSON: explicitly ordered, so independent of scan order;
+duplicates count; doubles print round-trip), the vars monte_carlo / mc_draws / mc_seed, this
+model's own code and the numpy, pandas and Python versions. A nightly build starts from a copy
+of the published warehouse, so the previous table (``dbt.this``, still in place while the model
+runs: dbt-duckdb builds into a temporary relation and swaps it in afterwards) is there; when all
+its rows carry the same fingerprint, its rows are returned as they are instead of drawing again
+(the draws are seeded, so they are the rows a new draw gives: tests/test_monte_carlo.py checks
+it). A full refresh starts from an empty file and always draws. The decision is printed to the
+dbt log ("reusing" / "drawing").
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import platform
 from typing import NamedTuple
 
 import numpy as np
@@ -52,6 +66,10 @@ MIN_DRAWS = 5000
 #: Above this 95 % relative half-width a factor is drawn from a lognormal instead of a normal.
 LOGNORMAL_ABOVE_U = 0.5
 DIGITS = 3
+#: The column that carries the fingerprint of the inputs a result was drawn from.
+FINGERPRINT_COLUMN = "mc_inputs_sha256"
+#: Where dbt's compiled Python model ends and its own appended code starts.
+_DBT_POSTFIX = "# This part is user provided model code"
 
 
 def key_rng(seed: int, key: str) -> np.random.Generator:
@@ -225,6 +243,57 @@ def summarise(estimate: float, dev: np.ndarray, min_df: float | None = None) -> 
     }
 
 
+def relation_fingerprint(rel) -> dict:
+    """Columns with types, row count and an md5 over the sorted md5 of every row as JSON (an
+    explicit order, so the fingerprint does not depend on the order DuckDB scans the rows in)."""
+    n, digest = rel.query(
+        "_mc_input",
+        "select count(*), md5(coalesce(string_agg(h, '' order by h), '')) "
+        "from (select md5(to_json(_mc_input)) as h from _mc_input)",
+    ).fetchall()[0]
+    return {"columns": [f"{c} {t}" for c, t in zip(rel.columns, map(str, rel.types), strict=True)],
+            "rows": int(n), "md5": digest}
+
+
+def code_fingerprint() -> str:
+    """sha256 of this model's code (dbt's appended ref/config code left out: it holds relation
+    names, which differ between build files); empty when the source cannot be read."""
+    try:
+        with open(__file__, encoding="utf-8") as f:
+            text = f.read()
+    except (NameError, OSError):
+        return ""
+    return hashlib.sha256(text.split(_DBT_POSTFIX, 1)[0].encode("utf-8")).hexdigest()
+
+
+def inputs_fingerprint(relations: dict, settings: dict) -> str:
+    """sha256 over the input relations' fingerprints, the settings, the code and the versions of
+    the libraries that draw and summarise."""
+    doc = {
+        "inputs": {name: relation_fingerprint(rel) for name, rel in sorted(relations.items())},
+        "settings": settings,
+        "code": code_fingerprint(),
+        "versions": [np.__version__, pd.__version__, platform.python_version()],
+    }
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def previous_result(session, this, fingerprint: str):
+    """The existing table's rows as a relation when every row carries ``fingerprint``; None when
+    there is no such table, it predates the fingerprint, or its inputs differ."""
+    cols = {r[0] for r in session.execute(
+        "select column_name from information_schema.columns "
+        "where table_catalog = ? and table_schema = ? and table_name = ?",
+        [this.database, this.schema, this.identifier]).fetchall()}
+    if FINGERPRINT_COLUMN not in cols:
+        return None
+    found = session.execute(
+        f"select distinct {FINGERPRINT_COLUMN} from {this!r}").fetchall()
+    if found != [(fingerprint,)]:
+        return None
+    return session.sql(f"select * from {this!r}")
+
+
 def _flag(value: object) -> bool:
     return str(value).strip().lower() not in ("false", "0", "no", "off", "none", "")
 
@@ -237,9 +306,23 @@ def model(dbt, session):
     if enabled and n < MIN_DRAWS:
         raise ValueError(f"mc_draws = {n}: Approach 2 needs at least {MIN_DRAWS} draws")
 
-    city = dbt.ref("fct_city_annual_sink").df()
-    terms = dbt.ref("int_sink_mc_terms").df()
-    factors = dbt.ref("int_factors_uncertainty").df()
+    inputs = {  # dbt.ref takes literals only (dbt parses them)
+        "fct_city_annual_sink": dbt.ref("fct_city_annual_sink"),
+        "int_sink_mc_terms": dbt.ref("int_sink_mc_terms"),
+        "int_factors_uncertainty": dbt.ref("int_factors_uncertainty"),
+    }
+    fingerprint = inputs_fingerprint(inputs, {"monte_carlo": enabled, "mc_draws": n,
+                                              "mc_seed": seed})
+    previous = previous_result(session, dbt.this, fingerprint)
+    if previous is not None:
+        print(f"fct_city_sink_uncertainty: inputs unchanged ({FINGERPRINT_COLUMN} "
+              f"{fingerprint[:12]}): reusing the previous draws", flush=True)
+        return previous
+    print(f"fct_city_sink_uncertainty: drawing ({FINGERPRINT_COLUMN} {fingerprint[:12]})",
+          flush=True)
+    city = inputs["fct_city_annual_sink"].df()
+    terms = inputs["int_sink_mc_terms"].df()
+    factors = inputs["int_factors_uncertainty"].df()
 
     city = city.sort_values(["year", "land_class"]).reset_index(drop=True)
     groups = [(int(y), lc) for y, lc in zip(city["year"], city["land_class"], strict=True)]
@@ -290,6 +373,7 @@ def model(dbt, session):
             row["mc_draws"], row["mc_seed"] = None, None
         row["method"] = "ipcc_approach2_monte_carlo" if enabled else "approach1_only"
         row["sign_convention"] = "removal_positive"
+        row[FINGERPRINT_COLUMN] = fingerprint
         rows.append(row)
     out = pd.DataFrame(rows)
     float_cols = [c for c in out.columns if c.endswith("_co2e_t")]
