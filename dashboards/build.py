@@ -24,6 +24,11 @@ asks for it, raw-layer Parquet under ``<home>/warehouse/raw`` is the fallback (f
 fire and pest reports, parcel geometry); ``<home>`` is the directory above the database's
 ``warehouse/`` folder.
 
+Incremental: each page module declares what it reads (``READS``); :func:`plan_build`
+fingerprints those inputs first and only the page groups whose inputs changed since a build in
+the render cache are read and rendered (:mod:`dashboards.incremental`); the others keep their
+cached body inside a new shell (run id, times). The result is byte for byte a full render.
+
 Run by hand: ``python -m dashboards.build --run-id manual__2025-06-01``.
 """
 
@@ -539,9 +544,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--run-id",
         default="manual__" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ"),
     )
+    ap.add_argument("--full", action="store_true",
+                    help="render every page, whatever the render cache holds")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    out = build_site(args.db, args.site, args.run_id)
+    out = build_site(args.db, args.site, args.run_id, incremental_render=not args.full)
     print(json.dumps({"site": str(args.site), "build": str(out)}, ensure_ascii=False))
     return 0
 

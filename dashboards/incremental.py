@@ -60,14 +60,17 @@ LIBRARIES = ("plotly", "pandas", "numpy", "shapely", "jinja2", "duckdb", "markup
 
 @cache
 def code_version() -> str:
-    """sha256 of the dashboard code, templates, bundled outlines and library versions."""
+    """sha256 of the dashboard code and templates, what they use of the ground package (the
+    CSV formula neutralisation, the bundled county outlines) and the library versions."""
+    import sinkwatch.spreadsheet
     from sinkwatch.config import BOUNDARIES_GEOJSON
 
     h = hashlib.sha256()
     files = sorted(p for p in PACKAGE_DIR.rglob("*")
                    if p.is_file() and "__pycache__" not in p.parts)
-    for f in [*files, Path(BOUNDARIES_GEOJSON)]:
-        h.update(str(f.relative_to(f.parents[1]) if f.is_relative_to(PACKAGE_DIR)
+    ground = [Path(sinkwatch.spreadsheet.__file__), Path(BOUNDARIES_GEOJSON)]
+    for f in [*files, *ground]:
+        h.update(str(f.relative_to(PACKAGE_DIR) if f.is_relative_to(PACKAGE_DIR)
                      else f.name).encode())
         try:
             h.update(f.read_bytes())

@@ -171,3 +171,28 @@ def test_cache_keeps_only_what_the_live_build_uses(home: Path, tmp_path: Path):
     keys = {g: v["key"] for g, v in manifest(live)["groups"].items() if v["key"]}
     assert entries == sorted(f"{g}-{k[:24]}" for g, k in keys.items())
     assert len(list((site.parent / incremental.CACHE_DIR_NAME / "geometry").glob("*"))) == 1
+
+
+def test_mart_fingerprint_follows_content_not_row_order(tmp_path: Path):
+    con = duckdb.connect(str(tmp_path / "f.duckdb"))
+    try:
+        con.execute("create table fct_a as select i, 'p' || i as s from range(80) r(i)")
+        con.execute("create table fct_b as select * from fct_a order by i desc")
+        con.execute("create table fct_big as select * from range(150) r(i)")
+
+        def fp(name: str) -> str:
+            present = {"fct_a", "fct_b", "fct_big"}
+            return incremental.mart_fingerprints(con, [name], present, 100)[name]
+
+        assert fp("fct_a") == fp("fct_b")  # same rows, stored in another order
+        assert fp("fct_big") == incremental.ABSENT  # larger than the dashboard reads
+        assert fp("fct_none") == incremental.ABSENT
+        before = fp("fct_a")
+        con.execute("update fct_a set s = 'q' where i = 50")
+        assert fp("fct_a") != before
+        con.execute("update fct_a set s = 'p50' where i = 50")
+        assert fp("fct_a") == before
+        con.execute("alter table fct_a alter i type double")  # same values, another type
+        assert fp("fct_a") != before
+    finally:
+        con.close()
