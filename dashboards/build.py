@@ -24,6 +24,11 @@ asks for it, raw-layer Parquet under ``<home>/warehouse/raw`` is the fallback (f
 fire and pest reports, parcel geometry); ``<home>`` is the directory above the database's
 ``warehouse/`` folder.
 
+Incremental: each page module declares what it reads (``READS``); :func:`plan_build`
+fingerprints those inputs first and only the page groups whose inputs changed since a build in
+the render cache are read and rendered (:mod:`dashboards.incremental`); the others keep their
+cached body inside a new shell (run id, times). The result is byte for byte a full render.
+
 Run by hand: ``python -m dashboards.build --run-id manual__2025-06-01``.
 """
 
@@ -31,13 +36,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import json
 import logging
 import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +54,9 @@ import pandas as pd
 import plotly
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from dashboards import incremental
 from dashboards.core import BEIJING, NAV, Marts, Page, isnull
+from dashboards.gx_results import gx_results as _gx_results
 
 log = logging.getLogger(__name__)
 
@@ -105,65 +115,57 @@ def _read_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, family: str,
         return None
 
 
-def _gx_results(gx_dir: Path) -> list[dict[str, Any]]:
-    """The latest validation result per suite from ``<home>/gx/validations`` (GX JSON files)."""
-    out: list[dict[str, Any]] = []
-    vdir = gx_dir / "validations"
-    if not vdir.is_dir():
-        return out
-    for suite_dir in sorted(p for p in vdir.iterdir() if p.is_dir()):
-        latest: tuple[str, Path] | None = None
-        for f in suite_dir.rglob("*.json"):
-            # <suite>/<run name>/<run time>/<batch>.json: the run time sorts chronologically
-            key = f.parent.name
-            if latest is None or key > latest[0]:
-                latest = (key, f)
-        if latest is None:
-            continue
-        try:
-            doc = json.loads(latest[1].read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            log.warning("unreadable GX result %s: %s", latest[1], e)
-            continue
-        out.append(_gx_summary(suite_dir.name, latest[1], doc))
-    return out
+def _present(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'main'"
+    ).fetchall() if r[0].startswith(MART_PREFIXES)}
 
 
-def _gx_summary(suite: str, path: Path, doc: dict[str, Any]) -> dict[str, Any]:
-    stats = doc.get("statistics") or {}
-    meta = doc.get("meta") or {}
-    run = meta.get("run_id") or {}
-    failures = []
-    for r in doc.get("results") or []:
-        if r.get("success", True):
+def _read_frames(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> dict[str, pd.DataFrame]:
+    frames: dict[str, pd.DataFrame] = {}
+    for name in sorted(names):
+        n = con.execute(f'select count(*) from main."{name}"').fetchone()
+        if n and n[0] > MAX_MART_ROWS:
+            log.warning("mart %s has %s rows; not read by the dashboard", name, n[0])
             continue
-        cfg = r.get("expectation_config") or {}
-        kw = cfg.get("kwargs") or {}
-        res = r.get("result") or {}
-        cols = [kw[k] for k in ("column", "column_A", "column_B") if kw.get(k)]
-        cols += list(kw.get("column_list") or [])
-        failures.append({
-            "type": cfg.get("type") or cfg.get("expectation_type") or "?",
-            "columns": cols,
-            "severity": (cfg.get("severity") or (cfg.get("meta") or {}).get("severity")
-                         or "critical"),
-            "unexpected_count": res.get("unexpected_count"),
-            "element_count": res.get("element_count"),
-            "observed": res.get("observed_value"),
-            "sample": (res.get("partial_unexpected_list") or [])[:3],
-        })
-    return {
-        "suite": suite,
-        "stage": suite.split("__", 1)[0] if "__" in suite else "",
-        "run_name": run.get("run_name"),
-        "validated_at": meta.get("validation_time") or run.get("run_time"),
-        "evaluated": stats.get("evaluated_expectations"),
-        "successful": stats.get("successful_expectations"),
-        "failed": stats.get("unsuccessful_expectations"),
-        "success": doc.get("success"),
-        "failures": failures,
-        "path": str(path),
-    }
+        # in a fixed order: a mart built by parallel aggregation has no stable row order,
+        # and the pages list rows in the order read (ties of a page's own sort included)
+        frames[name] = con.execute(f'select * from main."{name}" order by all').df()
+    return frames
+
+
+def _read_home(home: Path | None, frames: dict[str, pd.DataFrame], missing: list[str],
+               raw_families: Iterable[str] | None = None) -> Marts:
+    """The marts plus what ``home`` holds: raw-layer fallbacks (``raw_families``, default all),
+    GX results and Data Docs."""
+    raw: dict[str, pd.DataFrame] = {}
+    gate_results: list[dict[str, Any]] = []
+    data_docs = None
+    if home is not None:
+        raw_dir = home / "warehouse" / "raw"
+        wanted = RAW_FALLBACKS if raw_families is None else [
+            f for f in RAW_FALLBACKS if f in set(raw_families)]
+        if raw_dir.is_dir() and wanted:
+            mem = duckdb.connect()
+            try:
+                for family in wanted:
+                    df = _read_raw(mem, raw_dir, family, RAW_FALLBACKS[family])
+                    if df is not None:
+                        raw[family] = df
+            finally:
+                mem.close()
+        gate_results = _gx_results(home / "gx")
+        docs = home / "gx" / "data_docs"
+        data_docs = docs if (docs / "index.html").is_file() else None
+    return Marts(frames, missing, raw=raw, gate_results=gate_results, data_docs=data_docs,
+                 home=home)
+
+
+def _missing(frames: dict[str, pd.DataFrame], db_path: Path) -> list[str]:
+    missing = [m for m in MARTS if m not in frames]
+    for m in missing:
+        log.warning("mart %s is missing from %s; rendering it as 'no data'", m, db_path)
+    return missing
 
 
 def read_marts(db_path: Path, home: Path | None = None) -> Marts:
@@ -178,48 +180,68 @@ def read_marts(db_path: Path, home: Path | None = None) -> Marts:
     home = Path(home) if home else _home_for(db_path)
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        present = {
-            r[0]
-            for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'main'"
-            ).fetchall()
-        }
-        frames: dict[str, pd.DataFrame] = {}
-        for name in sorted(present):
-            if not name.startswith(MART_PREFIXES):
-                continue
-            n = con.execute(f'select count(*) from main."{name}"').fetchone()
-            if n and n[0] > MAX_MART_ROWS:
-                log.warning("mart %s has %s rows; not read by the dashboard", name, n[0])
-                continue
-            # in a fixed order: a mart built by parallel aggregation has no stable row order,
-            # and the pages list rows in the order read (ties of a page's own sort included)
-            frames[name] = con.execute(f'select * from main."{name}" order by all').df()
-        missing = [m for m in MARTS if m not in frames]
-        for m in missing:
-            log.warning("mart %s is missing from %s; rendering it as 'no data'", m, db_path)
+        frames = _read_frames(con, _present(con))
     finally:
         con.close()
+    return _read_home(home, frames, _missing(frames, db_path))
 
-    raw: dict[str, pd.DataFrame] = {}
-    gate_results: list[dict[str, Any]] = []
-    data_docs = None
-    if home is not None:
-        raw_dir = home / "warehouse" / "raw"
-        if raw_dir.is_dir():
-            mem = duckdb.connect()
-            try:
-                for family, cols in RAW_FALLBACKS.items():
-                    df = _read_raw(mem, raw_dir, family, cols)
-                    if df is not None:
-                        raw[family] = df
-            finally:
-                mem.close()
-        gate_results = _gx_results(home / "gx")
-        docs = home / "gx" / "data_docs"
-        data_docs = docs if (docs / "index.html").is_file() else None
-    return Marts(frames, missing, raw=raw, gate_results=gate_results, data_docs=data_docs,
-                 home=home)
+
+@dataclass
+class Plan:
+    """What a build renders: the marts read, and per group its key, its inputs' fingerprints
+    and the render-cache entry it reuses (groups not listed in ``hits`` are rendered)."""
+
+    marts: Marts
+    keys: dict[str, str | None]
+    inputs: dict[str, dict[str, str]]
+    hits: dict[str, incremental.Entry]
+    cache: incremental.RenderCache | None
+
+
+def plan_build(db_path: Path, home: Path | None, cache: incremental.RenderCache | None,
+               reuse: bool = True) -> Plan:
+    """Fingerprint every group's inputs, look the groups up in ``cache`` (when ``reuse``), then
+    read only the marts and raw families of the groups to render (and the marts every page
+    needs). One read-only connection, closed before rendering."""
+    db_path = Path(db_path)
+    if not db_path.is_file():
+        raise FileNotFoundError(f"published DuckDB file not found: {db_path}")
+    home = Path(home) if home else _home_for(db_path)
+    raw_dir = home / "warehouse" / "raw" if home is not None else None
+    declared = {g: group_reads(g) for g in GROUPS}
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        present = _present(con)
+        all_reads = {n for reads, _ in declared.values() for n in reads} | set(MARTS)
+        fps = incremental.mart_fingerprints(
+            con, [n for n in all_reads if not n.startswith(incremental.RAW_PREFIX)], present,
+            MAX_MART_ROWS)
+        for n in all_reads:
+            if n.startswith(incremental.RAW_PREFIX):
+                fps[n] = incremental.raw_fingerprint(raw_dir, n[len(incremental.RAW_PREFIX):])
+        missing = [m for m in MARTS if fps[m] == incremental.ABSENT]
+        keys: dict[str, str | None] = {}
+        inputs: dict[str, dict[str, str]] = {}
+        hits: dict[str, incremental.Entry] = {}
+        for g, (reads, always) in declared.items():
+            inputs[g] = {n: fps[n] for n in sorted(set(reads))}
+            keys[g] = None if always else incremental.group_key(g, inputs[g], missing)
+            entry = cache.get(g, keys[g]) if (cache and reuse and keys[g]) else None
+            if entry is not None:
+                hits[g] = entry
+        wanted = set(MARTS) | {n for g, (reads, _) in declared.items() if g not in hits
+                               for n in reads}
+        frames = _read_frames(con, sorted(
+            n for n in wanted if n in present and not n.startswith(incremental.RAW_PREFIX)))
+    finally:
+        con.close()
+    raw = [n[len(incremental.RAW_PREFIX):] for n in wanted
+           if n.startswith(incremental.RAW_PREFIX)]
+    marts = _read_home(home, frames, _missing(frames, db_path), raw)
+    marts.fingerprints = fps
+    if cache is not None:
+        marts.geometry_store = incremental.GeometryStore(cache.root, reuse=reuse)
+    return Plan(marts, keys, inputs, hits, cache)
 
 
 # --------------------------------------------------------------------------------------------
@@ -256,28 +278,42 @@ def _env() -> Environment:
     )
 
 
+#: The page modules (dashboards/pages/<group>.py), in the order of the site's pages.
+GROUPS = ("overview", "alerts", "zones", "counties", "disturbances", "trading", "health")
+
+
+def group_reads(group: str) -> tuple[tuple[str, ...], bool]:
+    """A page module's declared inputs (``READS``) and whether it renders on every build."""
+    module = importlib.import_module(f"dashboards.pages.{group}")
+    return tuple(module.READS), bool(getattr(module, "ALWAYS", False))
+
+
+def group_pages(group: str, marts: Marts, now: dt.datetime) -> list[Page]:
+    module = importlib.import_module(f"dashboards.pages.{group}")
+    if group == "zones":
+        return module.pages(marts)
+    if group == "health":
+        return [module.page(marts, now)]
+    return [module.page(marts)]
+
+
 def build_pages(marts: Marts, now: dt.datetime) -> list[Page]:
-    from dashboards.pages import (
-        alerts,
-        counties,
-        disturbances,
-        health,
-        overview,
-        trading,
-        zones,
-    )
-
-    pages = [overview.page(marts), alerts.page(marts)]
-    pages += zones.pages(marts)
-    pages.append(counties.page(marts))
-    pages.append(disturbances.page(marts))
-    pages.append(trading.page(marts))
-    pages.append(health.page(marts, now))
-    return pages
+    return [p for g in GROUPS for p in group_pages(g, marts, now)]
 
 
-def render(marts: Marts, out_dir: Path, run_id: str) -> None:
-    """Write the pages, assets/ and data/ into ``out_dir`` (which must exist and be empty)."""
+def page_info(page: Page) -> incremental.PageInfo:
+    return incremental.PageInfo(page.file_name, page.nav, page.title_zh, page.title_en,
+                                page.marts())
+
+
+def render(marts: Marts, out_dir: Path, run_id: str, now: dt.datetime | None = None,
+           plan: Plan | None = None) -> dict[str, Any]:
+    """Write the pages, assets/ and data/ into ``out_dir`` (which must exist and be empty).
+
+    With a ``plan``, the groups it found in the render cache are not rendered: their bodies
+    get a new shell and their CSVs are linked from the cache; the others are rendered and
+    stored in the cache. Writes ``build-manifest.json`` and returns its content.
+    """
     (out_dir / "assets").mkdir()
     (out_dir / "data").mkdir()
     shutil.copyfile(PLOTLY_JS, out_dir / "assets" / "plotly.min.js")
@@ -288,32 +324,77 @@ def render(marts: Marts, out_dir: Path, run_id: str) -> None:
         # the GX Data Docs travel with the site so that the relative link works anywhere
         shutil.copytree(marts.data_docs, out_dir / "gx")
 
-    now = dt.datetime.now(BEIJING)
-    pages = build_pages(marts, now)
-    csv_names: set[str] = set()
-    for page in pages:
-        for t in page.tables():
-            if t.csv_name in csv_names:
-                raise ValueError(f"two tables write data/{t.csv_name}")
-            csv_names.add(t.csv_name)
-            t.write_csv(out_dir / "data")
-
+    now = now or dt.datetime.now(BEIJING)
     env = _env()
     meta = _meta(marts)
-    for page in pages:
-        (out_dir / page.file_name).write_text(_page_html(env, page, marts, meta, run_id, now),
-                                              encoding="utf-8")
+    csv_names: set[str] = set()
+
+    def claim(name: str) -> None:
+        if name in csv_names:
+            raise ValueError(f"two tables write data/{name}")
+        csv_names.add(name)
+
+    groups: dict[str, Any] = {}
+    for group in GROUPS:
+        t0 = time.perf_counter()
+        key = plan.keys.get(group) if plan else None
+        entry = plan.hits.get(group) if plan else None
+        undeclared: list[str] = []
+        if entry is not None:
+            for c in entry.csvs:
+                claim(c)
+                incremental.link_or_copy(entry.path / "data" / c, out_dir / "data" / c)
+            pages = [(info, entry.body(info)) for info in entry.pages]
+            csvs = entry.csvs
+        else:
+            view = replace(marts, accessed=set())
+            built = group_pages(group, view, now)
+            csvs = []
+            for page in built:
+                for t in page.tables():
+                    claim(t.csv_name)
+                    t.write_csv(out_dir / "data")
+                    csvs.append(t.csv_name)
+            pages = [(page_info(p), _body_html(env, p, marts.missing)) for p in built]
+            undeclared = sorted((view.accessed or set()) - set(group_reads(group)[0]))
+            if undeclared:
+                log.error("dashboard page %s read undeclared inputs %s: add them to its "
+                          "READS (not cached until then)", group, undeclared)
+                key = None
+            if key and plan and plan.cache:
+                plan.cache.put(group, key, pages, out_dir / "data", csvs)
+        for info, body in pages:
+            (out_dir / info.file_name).write_text(
+                _page_html(env, info, body, meta, run_id, now), encoding="utf-8")
+        groups[group] = {
+            "rendered": entry is None, "key": key,
+            "inputs": plan.inputs.get(group, {}) if plan else {},
+            "pages": [i.file_name for i, _ in pages], "csvs": csvs,
+            "undeclared_reads": undeclared, "seconds": round(time.perf_counter() - t0, 3),
+        }
+    manifest = {"run_id": run_id, "generated_at": now.isoformat(),
+                "code_version": incremental.code_version(), "groups": groups}
+    (out_dir / incremental.MANIFEST).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    log.info("dashboard: rendered %s, reused %s",
+             [g for g, v in groups.items() if v["rendered"]],
+             [g for g, v in groups.items() if not v["rendered"]])
+    return manifest
 
 
-def _page_html(env: Environment, page: Page, marts: Marts, meta: dict[str, Any], run_id: str,
-               now: dt.datetime) -> str:
+def _body_html(env: Environment, page: Page, missing: list[str]) -> str:
+    return env.get_template("body.html").render(page=page, missing=missing)
+
+
+def _page_html(env: Environment, info: incremental.PageInfo, body: str, meta: dict[str, Any],
+               run_id: str, now: dt.datetime) -> str:
     return env.get_template("page.html").render(
-        page=page,
+        info=info,
+        body=body,
         nav=NAV,
         run_id=run_id,
         meta=meta,
         generated_at=now.strftime("%Y-%m-%d %H:%M"),
-        missing=marts.missing,
     )
 
 
@@ -339,7 +420,9 @@ def refresh_alerts_page(site_dir: Path, frames: dict[str, pd.DataFrame], run_id:
         finally:
             shutil.rmtree(tmp_dir, ignore_errors=True)
     meta = {"data_run_id": run_id, "built_at": None, "data_as_of": None, "gwp": None}
-    html = _page_html(_env(), page, marts, meta, run_id, dt.datetime.now(BEIJING))
+    env = _env()
+    html = _page_html(env, page_info(page), _body_html(env, page, marts.missing), meta, run_id,
+                      dt.datetime.now(BEIJING))
     tmp = target / f".{page.file_name}.tmp"
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, target / page.file_name)
@@ -431,14 +514,23 @@ def publish(site_dir: Path, run_id: str, render_into: Callable[[Path], None]) ->
 
 
 
-def build_site(db_path: Path, site_dir: Path, run_id: str, home: Path | None = None) -> Path:
+def build_site(db_path: Path, site_dir: Path, run_id: str, home: Path | None = None, *,
+               now: dt.datetime | None = None, incremental_render: bool = True) -> Path:
     """Render the dashboard from the published marts; return the real path of the new build.
 
     Nothing under ``site_dir`` changes until the new build is complete; then one atomic
-    symlink swap makes it live.
+    symlink swap makes it live. Page groups whose inputs did not change since a build still in
+    the render cache (``<site_dir parent>/.dashboard-cache``) are not rendered again
+    (``incremental_render=False`` renders everything, and refreshes the cache). ``now`` is the
+    time the pages show (default: the clock).
     """
-    marts = read_marts(Path(db_path), home)  # the connection is closed before rendering
-    return publish(Path(site_dir), run_id, lambda out: render(marts, out, run_id))
+    site_dir = Path(os.path.abspath(site_dir))
+    cache = incremental.RenderCache(site_dir.parent / incremental.CACHE_DIR_NAME)
+    plan = plan_build(Path(db_path), home, cache, reuse=incremental_render)
+    final = publish(site_dir, run_id, lambda out: render(plan.marts, out, run_id, now, plan))
+    used = incremental.read_manifest(final).get("groups", {})
+    cache.prune((g, v["key"]) for g, v in used.items() if v.get("key"))
+    return final
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -452,9 +544,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--run-id",
         default="manual__" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ"),
     )
+    ap.add_argument("--full", action="store_true",
+                    help="render every page, whatever the render cache holds")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    out = build_site(args.db, args.site, args.run_id)
+    out = build_site(args.db, args.site, args.run_id, incremental_render=not args.full)
     print(json.dumps({"site": str(args.site), "build": str(out)}, ensure_ascii=False))
     return 0
 

@@ -416,16 +416,36 @@ class Marts:
     #: What the pages derive from these tables more than once (parsed parcel geometry, ...),
     #: kept for this build only: a new ``Marts`` (the next build) starts empty.
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: Content fingerprint of each input (mart name, or ``raw:<family>``) and the store that
+    #: keeps the parsed parcel geometry between builds, keyed by the fingerprint of the parcels
+    #: it came from (dashboards.incremental.GeometryStore). Empty/None: no such cache.
+    fingerprints: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    geometry_store: Any = field(default=None, repr=False, compare=False)
+    #: When a set: every input name a page asked for (``get``, ``has``, ``first``,
+    #: ``raw_frame``), to check it against the page module's declared ``READS``.
+    accessed: set[str] | None = field(default=None, repr=False, compare=False)
+
+    def _note(self, name: str) -> None:
+        if self.accessed is not None:
+            self.accessed.add(name)
 
     def get(self, name: str) -> pd.DataFrame:
+        self._note(name)
         return self.frames.get(name, pd.DataFrame())
 
     def has(self, name: str) -> bool:
+        self._note(name)
         return name in self.frames
 
     def first(self, *names: str) -> tuple[str | None, pd.DataFrame]:
         """The first of ``names`` that exists (name, frame); (None, empty) if none does."""
         for n in names:
+            self._note(n)
             if n in self.frames:
                 return n, self.frames[n]
         return None, pd.DataFrame()
+
+    def raw_frame(self, family: str) -> pd.DataFrame | None:
+        """The raw-layer fallback of ``family`` (None when there is none)."""
+        self._note(f"raw:{family}")
+        return self.raw.get(family)

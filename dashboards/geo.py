@@ -243,12 +243,26 @@ class ParcelGeometry:
     zone's parcels (zone pages) both come from it. Lives in ``Marts.cache`` (one build), so
     nothing outlives the build's data."""
 
-    def __init__(self, source: str, parcels: pd.DataFrame) -> None:
+    def __init__(self, source: str, parcels: pd.DataFrame | None) -> None:
         self.source = source
-        ok = not parcels.empty and "geometry_wkt" in parcels and "zone_id" in parcels
+        ok = (parcels is not None and not parcels.empty and "geometry_wkt" in parcels
+              and "zone_id" in parcels)
         self.parsed = _geoms(parcels[parcels["zone_id"].notna()]) if ok else pd.DataFrame()
         self._zones: dict[str, Shape] | None = None
         self._by_zone: dict[str, dict[str, Shape]] | None = None
+
+    def state(self) -> tuple[dict[str, Shape], dict[str, dict[str, Shape]]]:
+        """Everything the pages take from it (zone outlines, each zone's parcels), computed."""
+        self.parcels_in("")
+        return self.zones, self._by_zone or {}
+
+    @classmethod
+    def restored(cls, source: str,
+                 state: tuple[dict[str, Shape], dict[str, dict[str, Shape]]]) -> ParcelGeometry:
+        """The geometry of an earlier build (``state()``), without parsing anything."""
+        pg = cls(source, None)
+        pg._zones, pg._by_zone = state
+        return pg
 
     @property
     def zones(self) -> dict[str, Shape]:

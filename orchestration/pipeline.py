@@ -406,6 +406,7 @@ def _prune_history(p: Paths) -> None:
 
 
 def refresh_dashboard(run_id: str, p: Paths | None = None) -> Path:
+    from dashboards import incremental
     from dashboards.build import build_site
 
     p = p or paths()
@@ -413,7 +414,10 @@ def refresh_dashboard(run_id: str, p: Paths | None = None) -> Path:
         raise FileNotFoundError(f"nothing published yet: {p.published}")
     with runlog.stage(run_id, "dashboard", p) as rec:
         site = build_site(p.published, p.site, safe_run_id(run_id))
-        rec.detail = str(site)
+        # only the page groups whose marts changed are rendered (build-manifest.json says which)
+        groups = incremental.read_manifest(site).get("groups", {})
+        rec.detail = f"{site}; rendered: " + (
+            ", ".join(g for g, v in groups.items() if v.get("rendered")) or "none")
     return site
 
 

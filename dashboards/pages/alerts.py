@@ -22,6 +22,10 @@ from dashboards.pages.common import counties_geo, unavailable_figure
 
 ALERTS = "fct_alerts"
 DANGER = "fct_fire_danger_daily"
+#: The inputs this page reads (marts, and ``raw:<family>`` for raw-layer fallbacks): the
+#: page is rendered again only when one of them changed (dashboards.incremental); a read
+#: that is not declared here is reported and keeps the page from being cached.
+READS = (ALERTS, DANGER)
 SEVERITY_RANK = {"critical": 0, "high": 1, "warning": 2, "info": 3}
 SEVERITY_ZH = {"critical": "特急", "high": "紧急", "warning": "警示", "info": "提示"}
 STATE_ZH = {"open": "未处理", "acknowledged": "已签收", "closed": "已关闭"}

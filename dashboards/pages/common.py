@@ -400,7 +400,7 @@ def parcels_source(marts: Marts) -> tuple[str | None, pd.DataFrame]:
     dp = marts.get("dim_parcels")
     if not dp.empty and "geometry_wkt" in dp.columns:
         return "dim_parcels", dp
-    raw = marts.raw.get("parcels")
+    raw = marts.raw_frame("parcels")
     if raw is not None and not raw.empty:
         return "raw/parcels/*.parquet", raw
     return None, pd.DataFrame()
@@ -408,10 +408,24 @@ def parcels_source(marts: Marts) -> tuple[str | None, pd.DataFrame]:
 
 def parcel_geometry(marts: Marts) -> geo.ParcelGeometry | None:
     """The parcel polygons of ``parcels_source``, parsed once per build (``Marts.cache``): the
-    zones map and the 22 zone pages all draw from the same parsed geometry."""
+    zones map and the 22 zone pages all draw from the same parsed geometry. With a geometry
+    store (``Marts.geometry_store``), the parsed and simplified shapes are kept between builds,
+    keyed by the parcels' content fingerprint: unchanged parcels are never parsed again."""
     if "parcel_geometry" not in marts.cache:
         src, parcels = parcels_source(marts)
-        marts.cache["parcel_geometry"] = geo.ParcelGeometry(src, parcels) if src else None
+        pg = None
+        if src:
+            store = marts.geometry_store
+            fp = marts.fingerprints.get("dim_parcels" if src == "dim_parcels" else "raw:parcels")
+            key = store.key(src, fp) if store is not None and fp else None
+            state = store.load(key) if key else None
+            if state is not None:
+                pg = geo.ParcelGeometry.restored(src, state)
+            else:
+                pg = geo.ParcelGeometry(src, parcels)
+                if key:
+                    store.save(key, pg.state())
+        marts.cache["parcel_geometry"] = pg
     return marts.cache["parcel_geometry"]
 
 

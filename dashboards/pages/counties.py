@@ -26,6 +26,11 @@ from dashboards.figures import Fig, Figure, base_layout
 from dashboards.pages.common import counties_geo, county_indicator_table
 
 QUOTA_MU = 500.0
+#: The inputs this page reads (marts, and ``raw:<family>`` for raw-layer fallbacks): the
+#: page is rendered again only when one of them changed (dashboards.incremental); a read
+#: that is not declared here is reported and keeps the page from being cached.
+READS = ("dim_counties", "fct_demo_forest_compliance", "fct_target_progress",
+         "fct_annual_sink")
 PALETTE = ["#1b5e20", "#388e3c", "#66bb6a", "#a5d6a7", "#b08d1a", "#d9b44a", "#1f6fb2",
            "#64a5d8", "#8d6e63", "#9aa3ad"]
 

@@ -39,6 +39,11 @@ HOTSPOT_MARTS = ("fct_fire_hotspots", "fct_disturbance_hotspots", "fct_hotspots"
 DETECTION_MART = "fct_fire_detections"
 FIRE_MARTS = ("fct_fire_reports", "fct_disturbance_fires", "fct_fires")
 PEST_MARTS = ("fct_pest_reports", "fct_disturbance_pests", "fct_pests")
+#: The inputs this page reads (marts, and ``raw:<family>`` for raw-layer fallbacks): the
+#: page is rendered again only when one of them changed (dashboards.incremental); a read
+#: that is not declared here is reported and keeps the page from being cached.
+READS = (DETECTION_MART, *HOTSPOT_MARTS, "raw:fire_hotspots", *FIRE_MARTS,
+         "raw:fire_reports", *PEST_MARTS, "raw:pest_reports", *LOSS_MARTS, "dim_counties")
 YEAR_COLOURS = ["#fdd49e", "#fdbb84", "#fc8d59", "#e34a33", "#b30000", "#7f0000"]
 
 
@@ -46,7 +51,7 @@ def _source(marts: Marts, names: tuple[str, ...], family: str) -> tuple[str | No
     name, df = marts.first(*names)
     if name is not None:
         return name, df
-    raw = marts.raw.get(family)
+    raw = marts.raw_frame(family)
     if raw is not None:
         return f"raw/{family}/*.parquet", raw
     return None, pd.DataFrame()

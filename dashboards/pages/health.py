@@ -12,6 +12,10 @@ from dashboards.core import Col, Kpi, Marts, Page, Section, Table, isnull, pick
 from dashboards.figures import Fig, Figure, base_layout
 from dashboards.pages.common import generic_table
 
+#: Inputs read (see dashboards.pages.overview); the page also shows the GX results, the Data
+#: Docs and ages against the clock, so it is rendered on every build (``ALWAYS``).
+READS = ("ops_run_history", "ops_ingestion_manifest", "meta_run")
+ALWAYS = True
 #: How old (days) the newest file of a source may be before it is flagged as stale.
 EXPECTED_DAYS = {
     "fire_hotspots": 2, "vegetation_indices": 32, "fire_reports": 31, "pest_reports": 31,

@@ -40,6 +40,11 @@ PROJECT_TYPES = {
     "sink_project_area_wetland_mu": "wetland",
 }
 
+#: The inputs this page reads (marts, and ``raw:<family>`` for raw-layer fallbacks): the
+#: page is rendered again only when one of them changed (dashboards.incremental); a read
+#: that is not declared here is reported and keeps the page from being cached.
+READS = ("fct_target_progress", "fct_annual_sink", "dim_zones")
+
 
 def _spark(key: str, rows: list[dict[str, Any]], latest: dict[str, Any]) -> Figure:
     """Value per year since 2021 with the 2025 target as a dashed line."""

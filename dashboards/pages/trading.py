@@ -20,6 +20,10 @@ from dashboards.pages.common import counties_geo
 
 SOURCES = ("dim_projects", "dim_project_parcels", "fct_project_credits", "fct_ledger_balances",
            "fct_offset_claims")
+#: The inputs this page reads (marts, and ``raw:<family>`` for raw-layer fallbacks): the
+#: page is rendered again only when one of them changed (dashboards.incremental); a read
+#: that is not declared here is reported and keeps the page from being cached.
+READS = SOURCES
 PROJECT_COLOURS = ["#1b5e20", "#1f6fb2", "#b08d1a", "#8d6e63", "#6a1b9a", "#00838f", "#c62828",
                    "#558b2f"]
 TYPE_ZH = {"afforestation": "造林", "forest_management": "森林经营", "grassland": "草原",

@@ -40,6 +40,11 @@ from dashboards.pages.common import (
 
 LOSS_MARTS = ("fct_losses_by_cause", "fct_carbon_losses", "fct_disturbance_losses",
               "fct_loss_by_cause")
+#: The inputs this page reads (marts, and ``raw:<family>`` for raw-layer fallbacks): the
+#: page is rendered again only when one of them changed (dashboards.incremental); a read
+#: that is not declared here is reported and keeps the page from being cached.
+READS = ("fct_annual_sink", "dim_zones", "dim_counties", "dim_parcels", "raw:parcels",
+         "fct_carbon_stock", "fct_zone_progress", *LOSS_MARTS)
 
 
 def zone_slug(zone_id: str) -> str:
