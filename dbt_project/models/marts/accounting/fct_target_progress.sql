@@ -241,6 +241,19 @@ assessed as (
         and indicators.scope_id = sample_baselines.scope_id
 ),
 
+-- progress and the trajectory check are computed from the values as published (4 decimals):
+-- two floating-point sums of the same parcels added in another order differ in the last bit, so
+-- an unchanged indicator would otherwise show a progress of +0.00 or -0.00 from one rebuild to the
+-- next (and a figure could be on track by less than its last published digit)
+published as (
+    select * replace (
+        round(value, 4) as value,
+        round(sample_baseline_value, 4) as sample_baseline_value,
+        round(progress_start, 4) as progress_start
+    )
+    from assessed
+),
+
 final as (
     select
         assessed.scope,
@@ -283,7 +296,7 @@ final as (
         assessed.target_source,
         land_areas.land_area_km2,
         land_areas.land_area_source,
-    from assessed
+    from published as assessed
     left join counties on assessed.scope = 'county' and assessed.scope_id = counties.county_code
     left join land_areas
         on assessed.indicator = 'forest_coverage_pct'
