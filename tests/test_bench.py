@@ -115,8 +115,11 @@ def test_incremental_build_equals_full_refresh(small_data, tmp_path, monkeypatch
     assert set(inc) == set(full)
     assert "stg_rs__vegetation_indices" in inc and "qa_vegetation_index_seasons" in inc
     assert len(inc["stg_rs__vegetation_indices"]) > 50_000
+    # lineage too: its incremental build re-reads only the parts dbt rebuilt (macros/lineage.sql)
+    assert len(inc["lineage"]) > 1_000
     for exact in ("stg_rs__vegetation_indices", "qa_vegetation_index_seasons",
-                  "int_parcel_peak_ndvi"):
+                  "int_parcel_peak_ndvi", "lineage", "int_lineage__stock_rows",
+                  "int_lineage__sink_rows", "int_lineage__stratum_files"):
         assert inc[exact] == full[exact], exact
     assert {t for t in inc if not _same(inc[t], full[t])} == set()
 
