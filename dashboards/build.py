@@ -14,7 +14,9 @@ Pages (flat, so every relative link works from a file or any static server):
 * ``index.html`` overview: 2025 indicators vs target with trend, city net sink, project area;
 * ``alerts.html`` 警情: open alerts, fire-danger map, history (also refreshed on its own after
   every alerting run: :func:`refresh_alerts_page`);
-* ``zones.html`` + ``zone-<id>.html``: zone map, table, one page per zone;
+* ``zones.html`` + ``zone-<id>.html``: zone map, table, one page per zone (KPIs, trend,
+  losses); ``zone-<id>-parcels.html``: the zone's parcel map and register (its own group, so
+  a change of the accounts does not render the parcel registers again);
 * ``counties.html``: demonstration forest vs 500 mu per year, county shares, county map;
 * ``disturbances.html``: fire hotspots and reports on the map, pests, losses;
 * ``trading.html`` 碳汇交易: project reserve, credits by vintage, ledger balances, claims, map;
@@ -246,7 +248,8 @@ def _env() -> Environment:
 
 
 #: The page modules (dashboards/pages/<group>.py), in the order of the site's pages.
-GROUPS = ("overview", "alerts", "zones", "counties", "disturbances", "trading", "health")
+GROUPS = ("overview", "alerts", "zones", "zone_parcels", "counties", "disturbances", "trading",
+          "health")
 
 
 def group_reads(group: str) -> tuple[tuple[str, ...], bool]:
@@ -257,7 +260,7 @@ def group_reads(group: str) -> tuple[tuple[str, ...], bool]:
 
 def group_pages(group: str, marts: Marts, now: dt.datetime) -> list[Page]:
     module = importlib.import_module(f"dashboards.pages.{group}")
-    if group == "zones":
+    if group in ("zones", "zone_parcels"):
         return module.pages(marts)
     if group == "health":
         return [module.page(marts, now)]

@@ -420,7 +420,7 @@ def parcels_source(marts: Marts) -> tuple[str | None, pd.DataFrame]:
 
 def parcel_geometry(marts: Marts) -> geo.ParcelGeometry | None:
     """The parcel polygons of ``parcels_source``, parsed once per build (``Marts.cache``): the
-    zones map and the 22 zone pages all draw from the same parsed geometry. With a
+    zones map and the 22 zone parcel pages all draw from the same parsed geometry. With a
     geometry store (``Marts.geometry_store``), the parsed and simplified shapes are kept between
     builds, keyed by the parcels' content fingerprint: unchanged parcels are never parsed (nor
     read: the source is decided from the catalogue, the frame read only on a store miss)."""
