@@ -1,8 +1,9 @@
 """Static dashboard site rendered from the published marts.
 
-``build_site`` opens the published DuckDB file read-only, reads the marts into memory, closes
-the connection, and renders a self-contained static site (HTML + Plotly + CSV + map geometry)
-that works from ``file://`` without network access.  Each build goes into its own directory
+``build_site`` opens the published DuckDB file read-only, reads the marts the pages ask for
+(lazily, through that one connection, closed when the render ends), and renders a
+self-contained static site (HTML + Plotly + CSV + map geometry) that works from ``file://``
+without network access.  Each build goes into its own directory
 next to ``site_dir`` (``.site-<run_id>``); ``site_dir`` itself is a symlink that is swapped
 atomically to the new build, so a reader never sees a half-written site and a failed build
 never touches the live one.  The previous build is kept (for a quick manual roll-back); older
@@ -13,7 +14,9 @@ Pages (flat, so every relative link works from a file or any static server):
 * ``index.html`` overview: 2025 indicators vs target with trend, city net sink, project area;
 * ``alerts.html`` 警情: open alerts, fire-danger map, history (also refreshed on its own after
   every alerting run: :func:`refresh_alerts_page`);
-* ``zones.html`` + ``zone-<id>.html``: zone map, table, one page per zone;
+* ``zones.html`` + ``zone-<id>.html``: zone map, table, one page per zone (KPIs, trend,
+  losses); ``zone-<id>-parcels.html``: the zone's parcel map and register (its own group, so
+  a change of the accounts does not render the parcel registers again);
 * ``counties.html``: demonstration forest vs 500 mu per year, county shares, county map;
 * ``disturbances.html``: fire hotspots and reports on the map, pests, losses;
 * ``trading.html`` 碳汇交易: project reserve, credits by vintage, ledger balances, claims, map;
@@ -44,8 +47,8 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +60,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from dashboards import incremental
 from dashboards.core import BEIJING, NAV, Marts, Page, isnull
 from dashboards.gx_results import gx_results as _gx_results
+from dashboards.reading import (
+    MAX_MART_ROWS,
+    RAW_FALLBACKS,
+    LazyFrames,
+    LazyRaw,
+    present_marts,
+    read_frames,
+    read_raw,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,22 +79,6 @@ PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.mi
 BUILD_PREFIX = ".site-"  # build directories: <site_dir.parent>/.site-<run_id>
 #: The marts every page needs; a missing one is announced on every page.
 MARTS = ("fct_target_progress", "fct_annual_sink", "dim_zones", "dim_counties", "meta_run")
-#: Tables read when present (all marts: fct_*, dim_*, ops_*, meta_*).
-MART_PREFIXES = ("fct_", "dim_", "ops_", "meta_")
-MAX_MART_ROWS = 250_000  # a mart larger than this is not something a page plots
-#: Raw-layer families used as fallbacks: family -> columns read.
-RAW_FALLBACKS = {
-    "parcels": ["parcel_id", "county_code", "zone_id", "land_class", "area_mu", "geometry_wkt"],
-    "fire_hotspots": ["latitude", "longitude", "acq_date", "acq_time_utc", "satellite",
-                      "instrument", "confidence_pct", "frp_mw", "county_code", "parcel_id"],
-    "fire_reports": ["report_id", "county_code", "parcel_id", "start_date", "end_date", "lon",
-                     "lat", "burned_area_ha", "vegetation_type", "cause"],
-    "pest_reports": ["report_id", "county_code", "parcel_id", "report_date", "pest", "host",
-                     "affected_area_mu", "severity", "dead_trees", "damaged_rate_pct"],
-}
-#: Rows of a raw family the pages use (when the column exists): parcel geometry only draws the
-#: zones (outlines, a zone's parcels); 60 % of the city's raw parcel rows are outside any zone.
-RAW_ROWS = {"parcels": ("zone_id", "zone_id is not null")}
 
 
 # --------------------------------------------------------------------------------------------
@@ -95,65 +91,25 @@ def _home_for(db_path: Path) -> Path | None:
     return parent.parent if parent.name == "warehouse" else None
 
 
-def _read_raw(con: duckdb.DuckDBPyConnection, raw_dir: Path, family: str,
-              wanted: list[str]) -> pd.DataFrame | None:
-    files = [f for f in sorted((raw_dir / family).glob("*.parquet")) if f.stat().st_size > 0]
-    if not files:
-        return None
-    glob = str(raw_dir / family / "*.parquet").replace("'", "''")
-    try:
-        rel = con.sql(f"select * from read_parquet('{glob}', union_by_name = true)")
-        cols = [c for c in wanted if c in rel.columns]
-        if not cols:
-            return None
-        rel = rel.select(", ".join(f'"{c}"' for c in cols))
-        if family in RAW_ROWS and RAW_ROWS[family][0] in cols:
-            rel = rel.filter(RAW_ROWS[family][1])
-        return rel.df()
-    except duckdb.Error as e:
-        log.warning("raw %s unreadable, skipped: %s", family, e)
-        return None
-
-
-def _present(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'main'"
-    ).fetchall() if r[0].startswith(MART_PREFIXES)}
-
-
-def _read_frames(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> dict[str, pd.DataFrame]:
-    frames: dict[str, pd.DataFrame] = {}
-    for name in sorted(names):
-        n = con.execute(f'select count(*) from main."{name}"').fetchone()
-        if n and n[0] > MAX_MART_ROWS:
-            log.warning("mart %s has %s rows; not read by the dashboard", name, n[0])
-            continue
-        # in a fixed order: a mart built by parallel aggregation has no stable row order,
-        # and the pages list rows in the order read (ties of a page's own sort included)
-        frames[name] = con.execute(f'select * from main."{name}" order by all').df()
-    return frames
-
-
-def _read_home(home: Path | None, frames: dict[str, pd.DataFrame], missing: list[str],
-               raw_families: Iterable[str] | None = None) -> Marts:
-    """The marts plus what ``home`` holds: raw-layer fallbacks (``raw_families``, default all),
-    GX results and Data Docs."""
-    raw: dict[str, pd.DataFrame] = {}
+def _read_home(home: Path | None, frames: Mapping[str, pd.DataFrame], missing: list[str],
+               raw: Mapping[str, pd.DataFrame] | None = None) -> Marts:
+    """The marts plus what ``home`` holds: the raw-layer fallbacks (``raw``, default: every
+    family read now), GX results and Data Docs."""
     gate_results: list[dict[str, Any]] = []
     data_docs = None
-    if home is not None:
-        raw_dir = home / "warehouse" / "raw"
-        wanted = RAW_FALLBACKS if raw_families is None else [
-            f for f in RAW_FALLBACKS if f in set(raw_families)]
-        if raw_dir.is_dir() and wanted:
+    if raw is None:
+        raw = {}
+        raw_dir = home / "warehouse" / "raw" if home is not None else None
+        if raw_dir is not None and raw_dir.is_dir():
             mem = duckdb.connect()
             try:
-                for family in wanted:
-                    df = _read_raw(mem, raw_dir, family, RAW_FALLBACKS[family])
+                for family, wanted in RAW_FALLBACKS.items():
+                    df = read_raw(mem, raw_dir, family, wanted)
                     if df is not None:
                         raw[family] = df
             finally:
                 mem.close()
+    if home is not None:
         gate_results = _gx_results(home / "gx")
         docs = home / "gx" / "data_docs"
         data_docs = docs if (docs / "index.html").is_file() else None
@@ -161,7 +117,7 @@ def _read_home(home: Path | None, frames: dict[str, pd.DataFrame], missing: list
                  home=home)
 
 
-def _missing(frames: dict[str, pd.DataFrame], db_path: Path) -> list[str]:
+def _missing(frames: Mapping[str, pd.DataFrame], db_path: Path) -> list[str]:
     missing = [m for m in MARTS if m not in frames]
     for m in missing:
         log.warning("mart %s is missing from %s; rendering it as 'no data'", m, db_path)
@@ -180,7 +136,7 @@ def read_marts(db_path: Path, home: Path | None = None) -> Marts:
     home = Path(home) if home else _home_for(db_path)
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        frames = _read_frames(con, _present(con))
+        frames = read_frames(con, present_marts(con))
     finally:
         con.close()
     return _read_home(home, frames, _missing(frames, db_path))
@@ -188,21 +144,31 @@ def read_marts(db_path: Path, home: Path | None = None) -> Marts:
 
 @dataclass
 class Plan:
-    """What a build renders: the marts read, and per group its key, its inputs' fingerprints
-    and the render-cache entry it reuses (groups not listed in ``hits`` are rendered)."""
+    """What a build renders: the marts (read lazily through ``con``), and per group its key,
+    its inputs' fingerprints and the render-cache entry it reuses (groups not listed in
+    ``hits`` are rendered). :meth:`close` the plan when the render is done."""
 
     marts: Marts
     keys: dict[str, str | None]
     inputs: dict[str, dict[str, str]]
     hits: dict[str, incremental.Entry]
     cache: incremental.RenderCache | None
+    con: duckdb.DuckDBPyConnection | None = None
+    loads: list[str] = field(default_factory=list)  # what was read, in order (LazyFrames)
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
 
 
 def plan_build(db_path: Path, home: Path | None, cache: incremental.RenderCache | None,
                reuse: bool = True) -> Plan:
-    """Fingerprint every group's inputs, look the groups up in ``cache`` (when ``reuse``), then
-    read only the marts and raw families of the groups to render (and the marts every page
-    needs). One read-only connection, closed before rendering."""
+    """Fingerprint every group's inputs and look the groups up in ``cache`` (when ``reuse``).
+    The marts and raw families of the groups to render (and the marts every page needs) are
+    then there to read, lazily: a table is read when a page first asks for it, through the one
+    read-only connection the plan keeps open (every read sees the same published file, which
+    is only ever replaced by a rename) until :meth:`Plan.close`."""
     db_path = Path(db_path)
     if not db_path.is_file():
         raise FileNotFoundError(f"published DuckDB file not found: {db_path}")
@@ -211,7 +177,7 @@ def plan_build(db_path: Path, home: Path | None, cache: incremental.RenderCache 
     declared = {g: group_reads(g) for g in GROUPS}
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        present = _present(con)
+        present = present_marts(con)
         all_reads = {n for reads, _ in declared.values() for n in reads} | set(MARTS)
         fps = incremental.mart_fingerprints(
             con, [n for n in all_reads if not n.startswith(incremental.RAW_PREFIX)], present,
@@ -231,17 +197,20 @@ def plan_build(db_path: Path, home: Path | None, cache: incremental.RenderCache 
                 hits[g] = entry
         wanted = set(MARTS) | {n for g, (reads, _) in declared.items() if g not in hits
                                for n in reads}
-        frames = _read_frames(con, sorted(
-            n for n in wanted if n in present and not n.startswith(incremental.RAW_PREFIX)))
-    finally:
+        loads: list[str] = []
+        frames = LazyFrames(con, sorted(
+            n for n in wanted if n in present and not n.startswith(incremental.RAW_PREFIX)),
+            loads)
+        raw = LazyRaw(con, raw_dir, [n[len(incremental.RAW_PREFIX):] for n in wanted
+                                     if n.startswith(incremental.RAW_PREFIX)], loads)
+        marts = _read_home(home, frames, _missing(frames, db_path), raw)
+    except BaseException:
         con.close()
-    raw = [n[len(incremental.RAW_PREFIX):] for n in wanted
-           if n.startswith(incremental.RAW_PREFIX)]
-    marts = _read_home(home, frames, _missing(frames, db_path), raw)
+        raise
     marts.fingerprints = fps
     if cache is not None:
         marts.geometry_store = incremental.GeometryStore(cache.root, reuse=reuse)
-    return Plan(marts, keys, inputs, hits, cache)
+    return Plan(marts, keys, inputs, hits, cache, con, loads)
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,7 +248,8 @@ def _env() -> Environment:
 
 
 #: The page modules (dashboards/pages/<group>.py), in the order of the site's pages.
-GROUPS = ("overview", "alerts", "zones", "counties", "disturbances", "trading", "health")
+GROUPS = ("overview", "alerts", "zones", "zone_parcels", "counties", "disturbances", "trading",
+          "health")
 
 
 def group_reads(group: str) -> tuple[tuple[str, ...], bool]:
@@ -290,7 +260,7 @@ def group_reads(group: str) -> tuple[tuple[str, ...], bool]:
 
 def group_pages(group: str, marts: Marts, now: dt.datetime) -> list[Page]:
     module = importlib.import_module(f"dashboards.pages.{group}")
-    if group == "zones":
+    if group in ("zones", "zone_parcels"):
         return module.pages(marts)
     if group == "health":
         return [module.page(marts, now)]
@@ -340,6 +310,7 @@ def render(marts: Marts, out_dir: Path, run_id: str, now: dt.datetime | None = N
         key = plan.keys.get(group) if plan else None
         entry = plan.hits.get(group) if plan else None
         undeclared: list[str] = []
+        loaded_before = len(plan.loads) if plan else 0
         if entry is not None:
             for c in entry.csvs:
                 claim(c)
@@ -371,6 +342,8 @@ def render(marts: Marts, out_dir: Path, run_id: str, now: dt.datetime | None = N
             "inputs": plan.inputs.get(group, {}) if plan else {},
             "pages": [i.file_name for i, _ in pages], "csvs": csvs,
             "undeclared_reads": undeclared, "seconds": round(time.perf_counter() - t0, 3),
+            # tables and raw families read from disk while rendering the group (lazily)
+            "loaded": plan.loads[loaded_before:] if plan else [],
         }
     manifest = {"run_id": run_id, "generated_at": now.isoformat(),
                 "code_version": incremental.code_version(), "groups": groups}
@@ -527,7 +500,10 @@ def build_site(db_path: Path, site_dir: Path, run_id: str, home: Path | None = N
     site_dir = Path(os.path.abspath(site_dir))
     cache = incremental.RenderCache(site_dir.parent / incremental.CACHE_DIR_NAME)
     plan = plan_build(Path(db_path), home, cache, reuse=incremental_render)
-    final = publish(site_dir, run_id, lambda out: render(plan.marts, out, run_id, now, plan))
+    try:
+        final = publish(site_dir, run_id, lambda out: render(plan.marts, out, run_id, now, plan))
+    finally:
+        plan.close()
     used = incremental.read_manifest(final).get("groups", {})
     cache.prune((g, v["key"]) for g, v in used.items() if v.get("key"))
     return final

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -405,11 +406,13 @@ NAV = (
 
 @dataclass
 class Marts:
-    """Every table the site reads, in memory. ``missing`` lists optional marts not (yet) built."""
+    """Every table the site reads: in memory, or read on first access (a build's
+    ``dashboards.reading.LazyFrames``/``LazyRaw``). ``missing`` lists optional marts not (yet)
+    built."""
 
-    frames: dict[str, pd.DataFrame]
+    frames: Mapping[str, pd.DataFrame]
     missing: list[str] = field(default_factory=list)
-    raw: dict[str, pd.DataFrame] = field(default_factory=dict)  # raw-layer fallbacks by family
+    raw: Mapping[str, pd.DataFrame] = field(default_factory=dict)  # raw-layer fallbacks
     gate_results: list[dict[str, Any]] = field(default_factory=list)  # GX validation files
     data_docs: Path | None = None  # $SINKWATCH_HOME/gx/data_docs (copied into the site)
     home: Path | None = None
@@ -449,3 +452,22 @@ class Marts:
         """The raw-layer fallback of ``family`` (None when there is none)."""
         self._note(f"raw:{family}")
         return self.raw.get(family)
+
+    def shape(self, name: str) -> tuple[int, list[str]] | None:
+        """(rows, columns) of a mart, None when it is not there (as ``has``); lazily read
+        marts are not read for it."""
+        self._note(name)
+        if name not in self.frames:
+            return None
+        shape_of = getattr(self.frames, "shape_of", None)
+        if shape_of is not None:
+            return shape_of(name)
+        df = self.frames[name]
+        return len(df), list(df.columns)
+
+    def has_raw(self, family: str) -> bool:
+        """Whether the raw layer has files of ``family`` (lazily read families are not read
+        for it: their ``raw_frame`` may still be None when the files turn out unreadable)."""
+        self._note(f"raw:{family}")
+        available = getattr(self.raw, "available", None)
+        return available(family) if available is not None else family in self.raw

@@ -123,7 +123,7 @@ def test_build_renders_page_with_run_asof_indicators_and_marts(marts_db: Path, t
 
     assert build.is_dir() and build == site.resolve()
     assert build.name.startswith(".site-") and build.parent == tmp_path
-    for page in PAGES + ["zone-F01.html", "zone-W01.html"]:
+    for page in PAGES + ["zone-F01.html", "zone-W01.html", "zone-F01-parcels.html"]:
         html = _html(site, page)
         # every page carries the run id, the mart run and the as-of date
         assert "scheduled__2025-04-02T06:00:00+00:00" in html, page
@@ -378,7 +378,7 @@ def test_parcel_geometry_is_parsed_once_per_build_and_matches_direct(tmp_path: P
     build = build_site(db, tmp_path / "site", "run-geo")
     # one parse for the zones map and all four zone pages (it was once per page, plus the map)
     assert len(calls) == 1
-    assert "spec-locator-F01-zh" in _html(build, "zone-F01.html")
+    assert "spec-locator-F01-zh" in _html(build, "zone-F01-parcels.html")
 
     marts = read_marts(db)
     raw = marts.raw["parcels"]
@@ -397,6 +397,35 @@ def test_parcel_geometry_is_parsed_once_per_build_and_matches_direct(tmp_path: P
     # the public per-frame functions give the same
     assert geo.zone_shapes(raw) == zones
     assert geo.parcel_shapes(raw[raw["zone_id"] == "F01"]) == by_zone["F01"]
+
+
+def test_zone_page_links_to_its_parcel_page(tmp_path: Path):
+    """The zone page keeps its accounts and links to the zone's parcel page, which has the
+    parcel map and the parcel register (dim_parcels, without its geometry) with its CSV."""
+    db = make_parcel_home(tmp_path)
+    raw = str(db.parent / "raw" / "parcels" / "a.parquet")
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(f"create table dim_parcels as select * from read_parquet('{raw}')")
+    finally:
+        con.close()
+    build = build_site(db, tmp_path / "site", "run-parcels")
+    zone = _html(build, "zone-F01.html")
+    assert 'href="zone-F01-parcels.html"' in zone
+    assert "spec-locator" not in zone and "parcels_F01.csv" not in zone
+    assert "spec-trend-F01-zh" in zone and "annual_sink_F01.csv" in zone
+    page = _html(build, "zone-F01-parcels.html")
+    assert "spec-locator-F01-zh" in page and "spec-locator-F01-en" in page
+    assert 'href="data/parcels_F01.csv"' in page and "dim_parcels" in page
+    assert 'href="zone-F01.html"' in page and 'href="zones.html"' in page  # crumbs
+    assert "F01 大青山南坡森林碳汇区 · 地块" in page
+    assert "F01 Daqingshan south-slope forest zone · parcels" in page
+    csv = (build / "data" / "parcels_F01.csv").read_text(encoding="utf-8-sig")
+    assert len(csv.splitlines()) == 1 + 600 and "150204-F-100000" in csv
+    assert "geometry_wkt" not in csv and "POLYGON" not in csv
+    for zid in ("F02", "G01", "W01"):
+        assert f'href="zone-{zid}-parcels.html"' in _html(build, f"zone-{zid}.html")
+        assert (build / f"zone-{zid}-parcels.html").is_file()
 
 
 def test_vectorised_helpers_match_python():

@@ -25,7 +25,8 @@ from tests.test_dashboard import grid_parcels, make_marts
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]
-PAGES = ["index", "zones", "zone-F01", "zone-W01", "counties", "disturbances", "health"]
+PAGES = ["index", "zones", "zone-F01", "zone-F01-parcels", "zone-W01", "counties",
+         "disturbances", "health"]
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason="Debian chromium (/usr/bin/chromium) is not installed")
@@ -187,7 +188,7 @@ def test_pages_render_offline_in_chromium(site: Path):
                     assert "Overview" in page.inner_text("h2.page-title")
                     page.screenshot(path=str(out / "index-en.png"), full_page=True)
                     page.click("#lang-toggle")
-                if name == "zone-F01":
+                if name == "zone-F01-parcels":
                     # the parcel map's polygons and hover ids are in the page once, for both
                     # languages; each language's chart gets all of them back
                     assert page.locator("#spec-locator-F01-shared").count() == 1

@@ -78,6 +78,9 @@ def test_unchanged_warehouse_renders_no_heavy_page(home: Path, tmp_path: Path,
     m = manifest(second)["groups"]
     assert m["zones"]["key"] == manifest(first)["groups"]["zones"]["key"]
     assert "zone-F01.html" in m["zones"]["pages"] and "zones.html" in m["zones"]["pages"]
+    assert m["zone_parcels"]["pages"] == [f"zone-{z}-parcels.html"
+                                          for z in ("F01", "F02", "G01", "W01")]
+    assert m["zone_parcels"]["csvs"] == [f"parcels_{z}.csv" for z in ("F01", "F02", "G01", "W01")]
     # every page still names the run that built the site, in the shell around the cached body
     for page in second.glob("*.html"):
         html = page.read_text(encoding="utf-8")
@@ -110,7 +113,8 @@ def test_one_mart_changed_renders_its_pages_only_and_equals_full(home: Path, tmp
     full = build_site(db_of(changed), tmp_path / "full" / "site", "run-2", now=NOW,
                       incremental_render=False)
     # the pages that read dim_counties or fct_annual_sink are rendered; alerts and trading not
-    assert rendered(incr) == ["counties", "disturbances", "health", "overview", "zones"]
+    assert rendered(incr) == ["counties", "disturbances", "health", "overview", "zone_parcels",
+                              "zones"]
     # the zones were rendered again from the cached parcel geometry (the full render parsed)
     assert len(parse_calls) == 1
     assert_same_site(incr, full)
@@ -127,6 +131,65 @@ def test_one_mart_changed_renders_its_pages_only_and_equals_full(home: Path, tmp
     assert rendered(again) == ["counties", "health", "overview"]
     assert_same_site(again, build_site(db_of(changed), tmp_path / "full2" / "site", "run-3",
                                        now=NOW, incremental_render=False))
+
+
+@pytest.mark.parametrize("dim_parcels", [False, True], ids=["raw-parcels", "dim-parcels"])
+def test_accounts_change_reuses_parcel_pages_and_reads_no_parcel(
+        home: Path, tmp_path: Path, parse_calls: list[int], monkeypatch: pytest.MonkeyPatch,
+        dim_parcels: bool):
+    """The nightly case: only fct_annual_sink changes. The zone pages are rendered again, the
+    zone parcel pages are not, and nothing reads a parcel: the zones map's outlines come from
+    the geometry store, looked up before any parcel is read."""
+    from dashboards import reading
+
+    if dim_parcels:  # the parcel mart, with geometry, is the source (as at city scale)
+        con = duckdb.connect(str(db_of(home)))
+        try:
+            raw = home / "warehouse" / "raw" / "parcels" / "p1.parquet"
+            con.execute(f"create table dim_parcels as select * from read_parquet('{raw}')")
+        finally:
+            con.close()
+    site = tmp_path / "live" / "site"
+    first = build_site(db_of(home), site, "run-1", now=NOW)
+    loaded = {n for v in manifest(first)["groups"].values() for n in v["loaded"]}
+    assert ("dim_parcels" if dim_parcels else "raw:parcels") in loaded  # the first build does
+
+    changed = tmp_path / "b" / "home"
+    shutil.copytree(home, changed)  # copy2: the raw layer keeps its sizes and times
+    con = duckdb.connect(str(db_of(changed)))
+    try:
+        con.execute("update fct_annual_sink set net_sink_co2e_t = net_sink_co2e_t - 4321.0 "
+                    "where zone_id = 'G01' and year = 2024")
+    finally:
+        con.close()
+
+    reads: list[str] = []
+    read_frame, read_raw = reading.read_frame, reading.read_raw
+    monkeypatch.setattr(reading, "read_frame",
+                        lambda con, name: reads.append(name) or read_frame(con, name))
+    monkeypatch.setattr(reading, "read_raw", lambda con, d, family, cols: reads.append(
+        f"raw:{family}") or read_raw(con, d, family, cols))
+    parse_calls.clear()
+    incr = build_site(db_of(changed), site, "run-2", now=NOW)
+    groups = manifest(incr)["groups"]
+    assert groups["zones"]["rendered"] and not groups["zone_parcels"]["rendered"]
+    assert "zone-G01.html" in groups["zones"]["pages"]
+    assert groups["zone_parcels"]["pages"] == [f"zone-{z}-parcels.html"
+                                               for z in ("F01", "F02", "G01", "W01")]
+    assert groups["zones"]["undeclared_reads"] == []
+    # no parcel was read (nor parsed) by any group, the zones group included
+    assert "dim_parcels" not in reads and "raw:parcels" not in reads, reads
+    assert "fct_annual_sink" in reads  # what changed is read
+    for g, v in groups.items():
+        assert not {"dim_parcels", "raw:parcels"} & set(v["loaded"]), g
+    assert parse_calls == []
+    assert sorted(reads) == sorted(set(reads))  # each table read once per build
+    # the zones map still has its outlines, and the site is a full render's
+    assert "spec-zone-map-zh" in (incr / "zones.html").read_text(encoding="utf-8")
+    monkeypatch.undo()
+    full = build_site(db_of(changed), tmp_path / "full" / "site", "run-2", now=NOW,
+                      incremental_render=False)
+    assert_same_site(incr, full)
 
 
 def test_alerts_refresh_does_not_leak_into_the_next_build(home: Path, tmp_path: Path):

@@ -395,24 +395,37 @@ def counties_geo() -> dict[str, geo.Shape]:
     return geo.county_shapes(BOUNDARIES_GEOJSON)
 
 
+RAW_PARCELS = "raw/parcels/*.parquet"
+
+
+def parcels_source_name(marts: Marts) -> str | None:
+    """Where the parcel geometry comes from, decided without reading a parcel: the dim_parcels
+    mart when it has rows and a ``geometry_wkt`` column, else the raw parcels Parquet."""
+    shape = marts.shape("dim_parcels")
+    if shape is not None and shape[0] > 0 and "geometry_wkt" in shape[1]:
+        return "dim_parcels"
+    return RAW_PARCELS if marts.has_raw("parcels") else None
+
+
 def parcels_source(marts: Marts) -> tuple[str | None, pd.DataFrame]:
     """Parcels with ``geometry_wkt``: the dim_parcels mart if it has geometry, else raw Parquet."""
-    dp = marts.get("dim_parcels")
-    if not dp.empty and "geometry_wkt" in dp.columns:
-        return "dim_parcels", dp
-    raw = marts.raw_frame("parcels")
+    src = parcels_source_name(marts)
+    if src == "dim_parcels":
+        return src, marts.get("dim_parcels")
+    raw = marts.raw_frame("parcels") if src else None
     if raw is not None and not raw.empty:
-        return "raw/parcels/*.parquet", raw
+        return RAW_PARCELS, raw
     return None, pd.DataFrame()
 
 
 def parcel_geometry(marts: Marts) -> geo.ParcelGeometry | None:
     """The parcel polygons of ``parcels_source``, parsed once per build (``Marts.cache``): the
-    zones map and the 22 zone pages all draw from the same parsed geometry. With a geometry
-    store (``Marts.geometry_store``), the parsed and simplified shapes are kept between builds,
-    keyed by the parcels' content fingerprint: unchanged parcels are never parsed again."""
+    zones map and the 22 zone parcel pages all draw from the same parsed geometry. With a
+    geometry store (``Marts.geometry_store``), the parsed and simplified shapes are kept between
+    builds, keyed by the parcels' content fingerprint: unchanged parcels are never parsed (nor
+    read: the source is decided from the catalogue, the frame read only on a store miss)."""
     if "parcel_geometry" not in marts.cache:
-        src, parcels = parcels_source(marts)
+        src = parcels_source_name(marts)
         pg = None
         if src:
             store = marts.geometry_store
@@ -422,9 +435,11 @@ def parcel_geometry(marts: Marts) -> geo.ParcelGeometry | None:
             if state is not None:
                 pg = geo.ParcelGeometry.restored(src, state)
             else:
-                pg = geo.ParcelGeometry(src, parcels)
-                if key:
-                    store.save(key, pg.state())
+                read_src, parcels = parcels_source(marts)
+                if read_src:
+                    pg = geo.ParcelGeometry(read_src, parcels)
+                    if key and read_src == src:
+                        store.save(key, pg.state())
         marts.cache["parcel_geometry"] = pg
     return marts.cache["parcel_geometry"]
 

@@ -1,4 +1,5 @@
-"""Zones: a map of the 22 carbon-sink zones over the 9 counties, the zone table, a page per zone."""
+"""Zones: a map of the 22 carbon-sink zones over the 9 counties, the zone table, a page per zone
+(its parcels have a page of their own: :mod:`dashboards.pages.zone_parcels`)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,6 @@ from dashboards.pages.common import (
     cause_name,
     counties_geo,
     generic_table,
-    parcel_geometry,
     unavailable_figure,
     zone_figure,
     zone_sink,
@@ -43,12 +43,30 @@ LOSS_MARTS = ("fct_losses_by_cause", "fct_carbon_losses", "fct_disturbance_losse
 #: The inputs this page reads (marts, and ``raw:<family>`` for raw-layer fallbacks): the
 #: page is rendered again only when one of them changed (dashboards.incremental); a read
 #: that is not declared here is reported and keeps the page from being cached.
+#: The parcel geometry (dim_parcels, else raw parcels) draws the zone outlines on the map;
+#: each zone's parcel map and register are on its own page (dashboards.pages.zone_parcels).
 READS = ("fct_annual_sink", "dim_zones", "dim_counties", "dim_parcels", "raw:parcels",
-         "fct_carbon_stock", "fct_zone_progress", *LOSS_MARTS)
+         "fct_zone_progress", *LOSS_MARTS)
 
 
 def zone_slug(zone_id: str) -> str:
     return "zone-" + re.sub(r"[^A-Za-z0-9_-]+", "_", zone_id)
+
+
+def parcels_slug(zone_id: str) -> str:
+    """The zone's parcel page (dashboards.pages.zone_parcels)."""
+    return zone_slug(zone_id) + "-parcels"
+
+
+def zone_rows(zones: pd.DataFrame) -> list[dict[str, Any]]:
+    """dim_zones' rows by zone id: one zone page (and one parcel page) each."""
+    return [] if zones.empty else sorted(zones.to_dict("records"), key=lambda z: str(z["zone_id"]))
+
+
+def zone_names(zrow: dict[str, Any]) -> tuple[str, str]:
+    zid = str(zrow["zone_id"])
+    name_zh = str(zrow.get("zone_name_zh") or zid)
+    return name_zh, str(zrow.get("zone_name_en") or name_zh)
 
 
 def zone_map(marts: Marts, year: int | None, rows: list[dict[str, Any]]) -> Figure:
@@ -183,72 +201,6 @@ def losses_figure(marts: Marts, zone_id: str) -> tuple[Figure, Table | None]:
     return Figure(key, title_zh, title_en, [name], build("zh"), build("en")), table
 
 
-def parcels_table(marts: Marts, zone_id: str) -> Table:
-    """The zone's parcels: dim_parcels if present, else fct_carbon_stock's latest inventory."""
-    cols_common = [Col("parcel_id", "地块编号", "Parcel"),
-                   Col("land_zh", "类型", "Type", "bi", key_en="land_en"),
-                   Col("area_mu", "面积（亩）", "Area (mu)", "num", 1)]
-    key = f"parcels_{zone_id}"
-    title_zh, title_en = "发展区内地块", "Parcels in the zone"
-    dp = marts.get("dim_parcels")
-    if not dp.empty and "zone_id" in dp.columns:
-        df = dp[dp["zone_id"] == zone_id].drop(columns=["geometry_wkt"], errors="ignore")
-        t = generic_table(key, title_zh, title_en, "dim_parcels", df)
-        return t
-    cs = marts.get("fct_carbon_stock")
-    if cs.empty:
-        return Table(key, title_zh, title_en, ["dim_parcels"], cols_common, [],
-                     unavailable=["dim_parcels"])
-    df = cs[cs["zone_id"] == zone_id]
-    df = df.sort_values("inventory_year").groupby("parcel_id").tail(1).sort_values("parcel_id")
-    recs = []
-    for r in df.to_dict("records"):
-        lzh, len_, _ = land(r.get("land_class"))
-        recs.append({
-            "parcel_id": r["parcel_id"], "land_zh": lzh, "land_en": len_,
-            "area_mu": num_or_none(r.get("area_mu")),
-            "year": None if isnull(r.get("inventory_year")) else int(r["inventory_year"]),
-            "co2e": num_or_none(r.get("co2e_t")),
-            "density": num_or_none(r.get("carbon_density_t_c_per_ha")),
-            "method": None if isnull(r.get("method")) else str(r["method"]),
-        })
-    return Table(
-        key, title_zh + "（最新清查年份碳储量）", title_en + " (carbon stock, latest inventory)",
-        ["fct_carbon_stock"],
-        cols_common + [Col("year", "清查年份", "Inventory year", "int"),
-                       Col("co2e", "碳储量（t CO₂e）", "Carbon stock (t CO₂e)", "num", 0),
-                       Col("density", "碳密度（t C/ha）", "Carbon density (t C/ha)", "num", 1),
-                       Col("method", "方法", "Method")],
-        recs, note_zh="地块维表 dim_parcels 发布后改为显示地块清单。",
-        note_en="Switches to the parcel register once the dim_parcels mart is published.",
-    )
-
-
-def zone_locator(marts: Marts, zone_id: str, land_class: Any) -> Figure | None:
-    pg = parcel_geometry(marts)
-    if pg is None:
-        return None
-    src = pg.source
-    shapes = pg.parcels_in(zone_id)
-    if not shapes:
-        return None
-    cshapes = counties_geo()
-    _, _, colour = land(land_class)
-    focus = list(shapes.values())
-
-    def build(lang: str) -> Fig:
-        zh = lang == "zh"
-        regions = [geo.Region(s, None, pid, "", colour=colour) for pid, s in shapes.items()]
-        cz, ce = county_names(marts.get("dim_counties"))
-        labels = {k: (cz if zh else ce).get(k, "") for k in cshapes}
-        fig = geo.map_figure(outlines=list(cshapes.values()), regions=regions, focus=focus,
-                             outline_labels=labels, height=340)
-        return fig
-
-    return Figure(f"locator-{zone_id}", "地块分布", "Parcel locations", [src], build("zh"),
-                  build("en"), note_zh="灰线为旗县区界。", note_en="Grey lines: county borders.")
-
-
 def zone_page(marts: Marts, zrow: dict[str, Any], latest: dict[str, Any] | None) -> Page:
     zid = str(zrow["zone_id"])
     sink = marts.get("fct_annual_sink")
@@ -281,18 +233,22 @@ def zone_page(marts: Marts, zrow: dict[str, Any], latest: dict[str, Any] | None)
          Col("net", "净碳汇（t CO₂e）", "Net sink (t CO₂e)", "num", 0),
          Col("method", "核算方法", "Method")], recs)
     loss_fig, loss_tbl = losses_figure(marts, zid)
-    figs = [trend_figure(zid, recs)]
-    loc = zone_locator(marts, zid, zrow.get("land_class"))
-    if loc:
-        figs.append(loc)
+    n_parcels = zrow.get("n_parcels")
+    parcels_link = {
+        "id": zid, "href": f"{parcels_slug(zid)}.html", "colour": land(zrow.get("land_class"))[2],
+        "name_zh": "地块分布图与地块清单", "name_en": "Parcel map and parcel register",
+        "value": "" if isnull(n_parcels) else fmt_num(n_parcels)}
     sections = [
-        Section("trend", "年度趋势", "Trend", figures=figs, tables=[trend_tbl], grid=bool(loc)),
+        Section("trend", "年度趋势", "Trend", figures=[trend_figure(zid, recs)],
+                tables=[trend_tbl]),
         Section("losses", "按原因的损失", "Losses by cause", figures=[loss_fig],
                 tables=[loss_tbl] if loss_tbl else []),
-        Section("parcels", "地块", "Parcels", tables=[parcels_table(marts, zid)]),
+        Section("parcels", "地块", "Parcels", links=[parcels_link],
+                note_zh="本发展区的地块分布图和地块清单（含 CSV 下载）在单独的页面。",
+                note_en="The zone's parcel map and parcel register (with its CSV) are on a "
+                "page of their own."),
     ]
-    name_zh = str(zrow.get("zone_name_zh") or zid)
-    name_en = str(zrow.get("zone_name_en") or name_zh)
+    name_zh, name_en = zone_names(zrow)
     del latest
     return Page(
         zone_slug(zid), "zones", f"{zid} {name_zh}", f"{zid} {name_en}",
@@ -324,10 +280,9 @@ def pages(marts: Marts) -> list[Page]:
     for r in rows:
         r["href"] = f"{zone_slug(r['zone_id'])}.html" if r["zone_id"] != "—" else None
 
-    zone_rows = [] if zones.empty else sorted(zones.to_dict("records"),
-                                              key=lambda z: str(z["zone_id"]))
+    zones_list = zone_rows(zones)
     links = []
-    for z in zone_rows:
+    for z in zones_list:
         zid = str(z["zone_id"])
         _, _, colour = land(z.get("land_class"))
         net = by_id.get(zid, {}).get("net")
@@ -337,7 +292,7 @@ def pages(marts: Marts) -> list[Page]:
                       "value": f"{fmt_num(net)} t CO₂e" if net is not None else "—"})
     in_zones = [r for r in rows if r["zone_id"] != "—" and r["net"] is not None]
     kpis = [
-        Kpi("碳汇发展区", "Zones", str(len(zone_rows)) if zone_rows else "—", "个", "dim_zones"),
+        Kpi("碳汇发展区", "Zones", str(len(zones_list)) if zones_list else "—", "个", "dim_zones"),
         Kpi("规划面积合计", "Planned area",
             fmt_num(scaled(zones["planned_area_mu"].sum(), WAN_MU), 0) if not zones.empty
             else "—", "万亩", "dim_zones"),
@@ -364,6 +319,6 @@ def pages(marts: Marts) -> list[Page]:
         ],
     )
     out = [overview]
-    for z in zone_rows:
+    for z in zones_list:
         out.append(zone_page(marts, z, by_id.get(str(z["zone_id"]))))
     return out
