@@ -366,7 +366,7 @@ def _assign_points(batch: pd.DataFrame, ctx, state: State) -> pd.DataFrame:
     _, parcel = ctx.locate(batch.loc[todo, "_lon"], batch.loc[todo, "_lat"])
     out = batch.copy()
     out.loc[todo, "parcel_id"] = pd.Series(parcel, index=out.index[todo]).fillna("")
-    no_layer = not ctx.parcels[0]
+    no_layer = not ctx.parcel_ids  # the ids only: locate may not have parsed the layer
     issue = (
         out["_issue"].fillna("").astype(str)
         if "_issue" in out.columns
