@@ -2,7 +2,8 @@
 # Entry point of the sinkwatch image.
 #   init                      one-shot: migrate the Airflow database (with the FAB auth manager's
 #                             users and roles tables), create the duckdb_build pool, create the
-#                             admin or reset its password (AIRFLOW_ADMIN_USER/_PASSWORD from .env)
+#                             admin or reset its password (AIRFLOW_ADMIN_USER/_PASSWORD from .env),
+#                             create and migrate the offset ledger's database
 #   api-server | scheduler | dag-processor | triggerer | celery ... | any airflow subcommand
 #                             `sinkwatch airflow <args>` (the embedded settings; the environment wins)
 #   sinkwatch <args>          the project CLI
@@ -32,6 +33,9 @@ init() {
     echo "== admin user (FAB auth manager: users and roles in the metadata database)"
     # reads AIRFLOW_ADMIN_USER, AIRFLOW_ADMIN_PASSWORD and AIRFLOW_ADMIN_EMAIL from the environment
     sinkwatch ensure-admin
+    echo "== offset ledger database (SINKWATCH_LEDGER_URL: created if missing, migrated)"
+    # the nightly run's ledger snapshot and reconciliation read it, the ledger-api writes it
+    sinkwatch ledger migrate --create-database
     touch "$done_flag"
 }
 

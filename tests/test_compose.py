@@ -180,9 +180,10 @@ def test_init_job_migrates_creates_the_pool_and_the_admin(services):
         assert dep["redis"]["condition"] == "service_healthy", name
     script = ENTRYPOINT.read_text()
     body = re.search(r"^init\(\) \{(.*?)^\}", script, re.S | re.M).group(1)
-    steps = [s for s in ("db migrate", f"pools set {DUCKDB_POOL} 1 ", "sinkwatch ensure-admin")
-             if s in body]
-    assert steps == ["db migrate", f"pools set {DUCKDB_POOL} 1 ", "sinkwatch ensure-admin"]
+    wanted = ["db migrate", f"pools set {DUCKDB_POOL} 1 ", "sinkwatch ensure-admin",
+              "sinkwatch ledger migrate --create-database"]
+    steps = [s for s in wanted if s in body]
+    assert steps == wanted
     assert [body.index(s) for s in steps] == sorted(body.index(s) for s in steps)  # in order
     assert init["environment"]["AIRFLOW_ADMIN_PASSWORD"].startswith("${AIRFLOW_ADMIN_PASSWORD:?")
     # its health check is the flag the init function writes last
@@ -190,6 +191,17 @@ def test_init_job_migrates_creates_the_pool_and_the_admin(services):
     assert flag == f"{init['environment']['AIRFLOW_HOME']}/init.ok"
     assert 'done_flag="${AIRFLOW_HOME:-$SINKWATCH_HOME/airflow}/init.ok"' in body
     assert body.rstrip().endswith('touch "$done_flag"')
+
+
+def test_the_airflow_containers_and_the_ledger_api_share_one_ledger(services):
+    """The nightly run (snapshot, reconciliation gate, creditable load) must read the ledger the
+    officers write through the API: one PostgreSQL database, never a SQLite file per container."""
+    urls = {name: services[name]["environment"].get("SINKWATCH_LEDGER_URL")
+            for name in [*AIRFLOW_SERVICES, "ledger-api"]}
+    assert len(set(urls.values())) == 1, urls
+    url = urls["ledger-api"]
+    assert url.startswith("postgresql+psycopg2://") and url.endswith("@postgres:5432/sinkwatch_ledger")
+    assert services["ledger-api"]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
 def test_login_is_required_with_the_fab_auth_manager(services):
