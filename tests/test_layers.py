@@ -5,6 +5,7 @@ are thin, and no runtime module grows past 600 lines."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,33 @@ def test_no_runtime_module_over_600_lines():
             if n > MAX_LINES:
                 long.append(f"{f.relative_to(REPO)} ({n} lines)")
     assert not long, "split by concern: " + ", ".join(long)
+
+
+def _layout_sections() -> dict[str, str]:
+    """The README's Layout tree, cut into one text per top-level entry (``name/`` at column 0)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    tree = block.split("```")[3]  # the second fenced block: the tree
+    sections: dict[str, str] = {}
+    current = ""
+    for line in tree.splitlines():
+        if line[:1] not in ("", " ", "├", "└", "│") and "/" in line.split()[0]:
+            current = line.split()[0].split("/")[0]
+        sections[current] = sections.get(current, "") + line + "\n"
+    return sections
+
+
+def test_the_readme_layout_names_every_runtime_module():
+    """Every module of the runtime packages is named, as ``file.py``, in its package's part of
+    the README's Layout tree (so a newcomer finds it, and the tree cannot drift unnoticed)."""
+    sections = _layout_sections()
+    missing = []
+    for top in RUNTIME:
+        for f in sorted((REPO / top).rglob("*.py")) if (REPO / top).is_dir() else []:
+            rel = f.relative_to(REPO)
+            if f.name == "__init__.py" or "migrations" in rel.parts or "__pycache__" in rel.parts:
+                continue
+            text = sections.get(top, "")
+            if not re.search(rf"(?<![\w.]){re.escape(f.name)}(?![\w])", text):
+                missing.append(str(rel))
+    assert not missing, "not in README's Layout tree: " + ", ".join(missing)
