@@ -14,7 +14,6 @@ import os
 import secrets
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
@@ -60,7 +59,9 @@ def ledger_url(dialect: str, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'ledger.sqlite'}"
     db = _session_database()
     if db is None:
-        pytest.skip(_state["why"])
+        from tests.conftest import service_missing
+
+        service_missing(_state["why"])
     schema = f"t{next(_schemas)}"
     url = make_url(PG_SERVER).set(database=db)
     engine = create_engine(url)

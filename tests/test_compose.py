@@ -200,7 +200,8 @@ def test_the_airflow_containers_and_the_ledger_api_share_one_ledger(services):
             for name in [*AIRFLOW_SERVICES, "ledger-api"]}
     assert len(set(urls.values())) == 1, urls
     url = urls["ledger-api"]
-    assert url.startswith("postgresql+psycopg2://") and url.endswith("@postgres:5432/sinkwatch_ledger")
+    assert url.startswith("postgresql+psycopg2://")
+    assert url.endswith("@postgres:5432/sinkwatch_ledger")
     assert services["ledger-api"]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 

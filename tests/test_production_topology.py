@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import service_missing
 from tests.harness import prod_topology
 from tests.harness.prod_topology import NIGHTLY_DAG, Topology
 
@@ -30,7 +31,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "prod_to
 def services():
     reason = prod_topology.unreachable()
     if reason:
-        pytest.skip(f"production topology needs PostgreSQL and Redis: {reason}")
+        service_missing(f"production topology needs PostgreSQL and Redis: {reason}")
 
 
 def _group_alive(pgid: int) -> bool:
