@@ -228,3 +228,118 @@ def test_hostile_text_is_escaped_in_html_and_neutralised_in_xlsx():
 
     ws = load_workbook(io.BytesIO(annual.render_xlsx(meta, [t]))).worksheets[0]
     assert ws["A3"].value == "'=HYPERLINK(\"http://x\")" and ws["B3"].value == -2.0
+
+
+def _html_table(html: str, key: str) -> tuple[list[str], list[list[str]], str]:
+    """Headers, cell texts and note of one section of the rendered report."""
+    import html as html_lib
+    import re
+
+    def text(cell: str) -> str:
+        return html_lib.unescape(re.sub(r"<[^>]+>", "", cell))
+
+    section = html.split(f'<section id="{key}"', 1)[1].split("</section>", 1)[0]
+    headers = [text(h) for h in re.findall(r"<th>(.*?)</th>", section)]
+    rows = [[text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr)]
+            for tr in re.findall(r"<tr>(.*?)</tr>", section.split("<tbody>", 1)[1])]
+    note = re.findall(r'<p class="note">(.*?)</p>', section)
+    return headers, rows, text(note[0]) if note else ""
+
+
+def _sheet(wb, title: str) -> tuple[list[str], list[tuple], list[str]]:
+    """Headers, data rows (up to the blank line before the note) and the note of a sheet."""
+    rows = list(wb[title].iter_rows(values_only=True))
+    end = next((i for i, r in enumerate(rows) if all(v is None for v in r)), len(rows))
+    return list(rows[0]), rows[1:end], [r[0] for r in rows[end + 1:] if r and r[0]]
+
+
+def _col(headers: list[str], word: str) -> int:
+    found = [i for i, h in enumerate(headers) if word in h]
+    assert len(found) == 1, (word, headers)
+    return found[0]
+
+
+def test_report_shows_the_wetland_memo_and_sensitivity_as_the_warehouse_has_them(home):
+    p, _ = home
+    year = annual.latest_year(p=p)
+    v = warehouse.select(p)
+    con = v.connect()
+    try:
+        city = {r[0]: r[1:] for r in con.execute("""
+            select land_class, net_sink_co2e_t, memo_unmanaged_ch4_co2e_t,
+                net_sink_all_wetlands_co2e_t
+            from fct_city_annual_sink where year = ?""", [year]).fetchall()}
+    finally:
+        con.close()
+    zh = {"forest": "森林", "grassland": "草原", "wetland": "湿地", "all": "合计"}
+    # the sample has natural and protected wetlands: the memo is not empty, the sensitivity moves
+    assert city["all"][1] > 0 and city["all"][2] < city["all"][0]
+    meta, tables = annual.collect(v, year, final=False)
+
+    headers, rows, note = _html_table(annual.render_html(meta, tables).decode(), "land_class")
+    net, memo, sens = (_col(headers, w) for w in ("净碳汇（默认口径", "备忘项", "敏感性"))
+    assert "不计入净碳汇" in headers[memo] and sens == net + 1  # the sensitivity beside the net
+    assert "IPCC 2006 国家温室气体清单指南第4卷第3章3.1节" in note and "备忘项" in note
+    by_class = {r[0]: r for r in rows}
+    assert set(by_class) == {zh[c] for c in city}
+    for cls, (net_t, memo_t, all_wetlands_t) in city.items():
+        row = by_class[zh[cls]]
+        assert (row[net], row[memo], row[sens]) == (
+            f"{net_t:,.1f}", f"{memo_t:,.1f}", f"{all_wetlands_t:,.1f}")
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(annual.render_xlsx(meta, tables)))
+    headers, rows, notes = _sheet(wb, "全市净碳汇（按地类）")
+    net, memo, sens = (_col(headers, w) for w in ("净碳汇（默认口径", "备忘项", "敏感性"))
+    assert {r[0]: (r[net], r[memo], r[sens]) for r in rows} == {
+        zh[c]: vals for c, vals in city.items()}
+    assert any("管理土地" in n for n in notes)
+    info = dict(_sheet(wb, "报告信息")[1])
+    assert info["湿地核算口径（dbt 变量 wetland_scope）"].startswith("managed")
+
+
+def test_targets_table_shows_own_baseline_difference_basis_and_proxy_share(home):
+    p, _ = home
+    year = annual.latest_year(p=p)
+    v = warehouse.select(p)
+    con = v.connect()
+    try:
+        want = {(r[0], r[1]): r[2:] for r in con.execute("""
+            select scope_name_zh, indicator_name_zh, value, sample_baseline_value,
+                baseline_value, baseline_difference, progress_basis, progress_pct, method,
+                proxy_share_pct
+            from fct_target_progress where year = ?""", [year]).fetchall()}
+    finally:
+        con.close()
+    basis_zh = {"own_baseline_year_value": "自本样本基准年值起算",
+                "official_baseline": "自官方基准值起算", "target_only": "本年值/目标值（无基准值）"}
+    stock = want[("包头市", "森林蓄积量")]
+    # the sample's forest stock is partly the proxy and its 2021 level is not the official one
+    assert stock[4] == "own_baseline_year_value" and stock[3] != 0 and 0 < stock[7] <= 100
+    meta, tables = annual.collect(v, year, final=False)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(annual.render_xlsx(meta, tables)))
+    headers, rows, notes = _sheet(wb, "规划指标完成情况")
+    cols = [_col(headers, w) for w in ("本年值", "本样本基准年值", "官方基准值", "与官方基准之差",
+                                       "进度起点", "进度（%）", "取值方法", "代理值占比")]
+    got = {(r[0], r[1]): tuple(r[c] for c in cols) for r in rows}
+    assert set(got) == set(want)
+    for key, (value, own, official, diff, basis, progress, method, share) in want.items():
+        assert got[key][:4] == (value, own, official, diff), key
+        assert got[key][4] == basis_zh[basis] and got[key][5] == progress, key
+        assert got[key][7] == share, key
+        if method == "mixed_volume_table_and_proxy":
+            assert got[key][6] == f"其中 {share:.2f} % 为生物量/木材密度代理值，其余为材积表蓄积"
+    old_note = "进度 = (本年值 − 基准值) / (目标值 − 基准值)"
+    assert notes and all(old_note not in n for n in notes)
+    assert "本样本基准年值" in notes[0] and "代理值" in notes[0]
+
+    html = annual.render_html(meta, tables).decode()
+    assert old_note not in html
+    headers, rows, note = _html_table(html, "targets")
+    row = next(r for r in rows if r[:2] == ["包头市", "森林蓄积量"])
+    assert row[_col(headers, "与官方基准之差")] == f"{stock[3]:,.3f}".rstrip("0").rstrip(".")
+    assert f"其中 {stock[7]:.2f} % 为生物量/木材密度代理值" in row[_col(headers, "取值方法")]
+    assert row[_col(headers, "进度起点")] == "自本样本基准年值起算"
