@@ -5,7 +5,10 @@ A duty officer acknowledges or closes an alert from the Airflow UI ("Trigger DAG
 parameters below) or the REST API (`POST /api/v2/dags/alert_state/dagRuns` with
 `{"conf": {"alert_id": "...", "state": "acknowledged", "by": "...", "note": "..."}}`). The same
 code as `sinkwatch alerts ack|close`: the change is recorded in the alert store, delivered
-through the alert channels, and shows on the alerts page (警情) and in `fct_alerts`.
+through the alert channels by the Airflow notifier (`orchestration.notifier.AlertNotifier`,
+called by the task and attached as this DAG's success and failure callback: a change recorded
+before a failure is still delivered, each change once), and shows on the alerts page (警情) and
+in `fct_alerts`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import pendulum
 from airflow.sdk import Param, dag, task
 
 from orchestration.dagkit import DEFAULT_ARGS
+from orchestration.notifier import AlertNotifier
 
 
 @dag(
@@ -25,6 +29,8 @@ from orchestration.dagkit import DEFAULT_ARGS
     default_args=DEFAULT_ARGS,
     tags=["sinkwatch", "monitoring", "alerts"],
     doc_md=__doc__,
+    on_success_callback=AlertNotifier(),
+    on_failure_callback=AlertNotifier(),
     params={
         "alert_id": Param("", type="string", minLength=1, description="the alert's id"),
         "state": Param("acknowledged", enum=["acknowledged", "closed"]),
@@ -35,13 +41,18 @@ from orchestration.dagkit import DEFAULT_ARGS
 def alert_state():
     @task
     def set_state(params: dict | None = None) -> dict:
+        from airflow.sdk import get_current_context
+
         from orchestration import alerting
 
+        context = get_current_context()
         try:
             change = alerting.set_state(params["alert_id"], params["state"], by=params["by"],
-                                        note=params.get("note") or "")
+                                        note=params.get("note") or "", context=context)
         except ValueError as exc:  # already in that state (e.g. a retry after it was recorded)
-            return {"alert_id": params["alert_id"], "unchanged": str(exc)}
+            # a try that recorded the change but failed before delivering it: deliver it now
+            return {"alert_id": params["alert_id"], "unchanged": str(exc),
+                    "delivered": alerting.deliver(context)}
         return {k: str(v) for k, v in change.items()}
 
     set_state()

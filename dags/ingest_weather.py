@@ -12,9 +12,13 @@ every day at 16:00 Beijing time, after the 14:00 observations are in:
    a day without a complete observation), the FWI mapped to the five Chinese danger classes
    (一级 to 五级, `seed_fire_danger_classes`), spread to the 9 counties and 22 zones by
    inverse-distance weighting, written whole to `warehouse/monitoring/`; the new or changed
-   ratings of the last days of class 四级 or above in the fire-prevention period are returned;
-3. `evaluate_alerts`: the recent days' 四级/五级 ratings in the fire-prevention period recorded
-   as alerts (`fire_danger:<county|zone>:<id>:<date>`) and delivered, once per state change.
+   ratings of the last days of class 四级 or above in the fire-prevention period are returned
+   as per-area-and-day records (for the log and the XCom; not stored);
+3. `evaluate_alerts`: one alert per county and episode (consecutive days on which the county or
+   one of its zones is rated 四级/五级 in the fire-prevention period, reaching into the last 3
+   days), id `fire_danger:<county>:<first day>`: updated as the episode goes on, escalated from
+   `warning` to `critical` at 五级; recorded in the alert store and delivered through the Airflow
+   notifier, once per state change.
 
 The nightly build reads the ratings into the mart `fct_fire_danger_daily`.
 """

@@ -1,12 +1,21 @@
-"""Alerts for high fire danger (issue #14): one per county or zone and day rated 四级 or above
-inside the fire-prevention period. :func:`alert_records` turns rating rows into plain records;
-:func:`evaluate` is the evaluator the weather DAG runs after each rating
-(``orchestration.alerting``): the recent area-days of the ratings on disk as
-:class:`monitoring.store.Alert`, which the store records once and delivers once.
+"""Alerts for high fire danger (issue #14), ``alert_type = "fire_danger"``.
 
-A record's id is the sha256 of ``fire_danger|<area kind>|<area id>|<date>`` (first 16 hex
-digits): the same area and day give the same id in every run, so a store can collapse repeats
-(and a rating that rises from 四级 to 五级 keeps its id, with the new severity).
+:func:`evaluate` is the evaluator the weather DAG's ``evaluate_alerts`` task runs after each
+rating (``orchestration.alerting``), and what the alert store records and delivers: **one alert
+per county and episode**. An episode is a run of consecutive days on which the county itself or
+one of its zones is rated 四级 or above inside the fire-prevention period; its id is
+``fire_danger:<county code>:<first day>`` (e.g. ``fire_danger:150223:2026-04-03``), the same in
+every run, so a rerun changes nothing and, as the episode goes on, the same alert is updated
+(its days, max FWI, zones) and escalated when the class rises (四级 ``warning``, 五级
+``critical``). Only episodes reaching into the ``ALERT_MAX_AGE_DAYS`` days before the newest
+rated day (never later than today, Beijing time) alert. Evidence: the days, the highest class
+and FWI, the stations and the sha256 of the weather files behind them.
+
+:func:`alert_records` is the step before: one plain record per area (county or zone) and day
+of class 四级 or above in season, with an id of its own, the first 16 hex digits of the sha256
+of ``fire_danger|<area kind>|<area id>|<date>`` (:func:`alert_id`). The ``rate_fire_danger`` task
+returns the records of the recent new or changed ratings (XCom, log) and ``sinkwatch
+fire-danger`` prints them; they are not stored: the county-episode alerts are.
 """
 
 from __future__ import annotations

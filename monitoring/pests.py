@@ -30,6 +30,9 @@ from the county's affected grassland area (1万/5万/50万亩 -> warning/high/cr
 defaults, see ``seed_pest_alert_rules.csv``). Areas add up per parcel (the largest report of a
 parcel), so a parcel reported twice is not counted twice. Nothing below ``warning`` is raised;
 a later report that raises the level updates the same alert (``escalated`` in the store).
+
+Every alert's evidence lists its report ids and ``source_sha256``, the sha256 of the received
+files those reports came from (the raw layer's ``_source_sha256`` of each report's current row).
 """
 
 from __future__ import annotations
@@ -209,7 +212,7 @@ def adjoining(infected_wgs: shapely.Geometry, lon: float, lat: float, parcel_ids
 
 
 def _reports(con, p: Paths) -> pd.DataFrame:  # noqa: ANN001
-    name = rawlayer.view(con, p, "pest_reports")
+    name = rawlayer.view(con, p, "pest_reports", with_source=True)
     df = con.execute(f"select * from {name} order by report_date, report_id").df()
     df["report_date"] = pd.to_datetime(df["report_date"]).dt.date
     return df
@@ -274,6 +277,11 @@ def _area_mu(g: pd.DataFrame) -> float:
     return round(float(per_parcel + g.loc[g["parcel_id"].isna(), "affected_area_mu"].sum()), 1)
 
 
+def _files(g: pd.DataFrame) -> list[str]:
+    """The sha256 of the received files the reports ``g`` came from (evidence)."""
+    return sorted(g["_source_sha256"].dropna().unique())
+
+
 def _pine_wilt(con, p: Paths, rep: pd.DataFrame) -> list[Alert]:  # noqa: ANN001
     out: list[Alert] = []
     name_zh = pest_names().get(PINE_WILT, PINE_WILT)
@@ -291,7 +299,8 @@ def _pine_wilt(con, p: Paths, rep: pd.DataFrame) -> list[Alert]:  # noqa: ANN001
                      f"alert. Reported parcel(s): {', '.join(parcels) or 'none'}. "
                      f"Dead/infected trees: {int(g['dead_trees'].fillna(0).sum())}."),
             county_codes=(county,), parcel_ids=tuple(parcels),
-            evidence={"report_ids": list(g["report_id"]), "has_point": False,
+            evidence={"report_ids": list(g["report_id"]), "source_sha256": _files(g),
+                      "has_point": False,
                       "dead_trees": int(g["dead_trees"].fillna(0).sum()),
                       "affected_area_mu": _area_mu(g)}))
     pts = rep[has_point].copy()
@@ -348,7 +357,8 @@ def _pine_wilt(con, p: Paths, rep: pd.DataFrame) -> list[Alert]:  # noqa: ANN001
             county_codes=tuple(sorted({county} | set(acted["county_code"].dropna()))),
             parcel_ids=tuple(sorted(act)), lon=round(lon, 6), lat=round(lat, 6),
             evidence={
-                "report_ids": list(g["report_id"]), "has_point": True, "dead_trees": dead,
+                "report_ids": list(g["report_id"]), "source_sha256": _files(g),
+                "has_point": True, "dead_trees": dead,
                 "first_report_date": first["report_date"].isoformat(),
                 "host_species": list(species), "infected_parcel": infected,
                 "adjoining_host_parcels": adj,
@@ -376,6 +386,7 @@ def _season_groups(rep: pd.DataFrame, season) -> pd.DataFrame:  # noqa: ANN001
     for (pest, county, s), g in rep.groupby(["pest", "county_code", "season"], sort=True):
         rows.append({
             "pest": pest, "county_code": county, "season": s, "report_ids": list(g["report_id"]),
+            "source_sha256": _files(g),
             "area_mu": _area_mu(g), "first_date": min(g["report_date"]),
             "last_date": max(g["report_date"]),
             "severity": max(g["severity"], key=lambda v: SEVERITY_LEVEL.get(v, 0)),
@@ -450,7 +461,8 @@ def _group_alert(pest: str, name_zh: str, r: pd.Series, severity: str, steps: li
                  f"({r['area_mu'] * M2_PER_MU / M2_PER_HA:.1f} ha) affected, highest severity "
                  f"{r['severity']}. Level {severity}: {'; '.join(steps)}."),
         county_codes=(county,), parcel_ids=tuple(r["parcel_ids"]),
-        evidence={"report_ids": r["report_ids"], "season": r["season"],
+        evidence={"report_ids": r["report_ids"], "source_sha256": r["source_sha256"],
+                  "season": r["season"],
                   "area_mu": r["area_mu"], "severity_reported": r["severity"],
                   "damaged_rate_pct": r["damaged_rate_pct"], "rule_steps": steps, **extra})
 

@@ -32,16 +32,19 @@ def _files_overlap(con: duckdb.DuckDBPyConnection, src: str, column: str) -> boo
 
 
 def view(con: duckdb.DuckDBPyConnection, p: Paths, family: str,
-         columns: list[str] | None = None, disjoint_by: str | None = None) -> str:
+         columns: list[str] | None = None, disjoint_by: str | None = None,
+         with_source: bool = False) -> str:
     """Create the temp view ``raw_<family>``: the current rows of ``family`` (``columns``,
-    default every contract column). A column that no file has yet (a contract column added
-    after the files were written) reads as null. Returns the view's name.
+    default every contract column; ``with_source``: and ``_source_sha256``, the sha256 of the
+    received file each row came from, for an alert's evidence). A column that no file has yet
+    (a contract column added after the files were written) reads as null. Returns the view's
+    name.
 
     One row per natural key, from the latest ingested file; ``disjoint_by`` (a key column)
     skips that sort when no two files overlap in that column (the yearly composite files of
     ``vegetation_indices``: the sort was most of the evaluation's time at city scale)."""
     fam = FAMILIES[family]
-    cols = columns or fam.column_names
+    cols = list(columns or fam.column_names) + (["_source_sha256"] if with_source else [])
     src = f"read_parquet('{p.raw / family}/*.parquet', union_by_name = true)"
     present = {r[0] for r in con.execute(f"describe select * from {src}").fetchall()}
     select = ", ".join(c if c in present else f"null as {c}" for c in cols)

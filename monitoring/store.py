@@ -255,8 +255,9 @@ def set_state(alert_id: str, state: str, by: str, note: str = "",
         return _change(con, alert_id, state, state, row.severity, now, by, note)
 
 
-def deliver(url: str | None = None, limit: int = 500) -> int:
-    """Send the undelivered state changes (oldest first) through :mod:`sinkwatch.alerts`."""
+def deliver(url: str | None = None, limit: int = 500, via: str = "") -> int:
+    """Send the undelivered state changes (oldest first) through :mod:`sinkwatch.alerts`;
+    ``via`` (who sends: the Airflow notifier names its DAG run) goes with each message."""
     from sinkwatch.alerts import notify
 
     sent = 0
@@ -271,7 +272,8 @@ def deliver(url: str | None = None, limit: int = 500) -> int:
         level = "error" if p.severity in ("high", "critical") else "warning"
         notify(f"[{p.change}] {p.title}", p.message, level=level, alert_id=p.alert_id,
                alert_type=p.alert_type, change=p.change, change_id=p.change_id,
-               severity=p.severity, state=p.state, by=p.changed_by)
+               severity=p.severity, state=p.state, by=p.changed_by,
+               **({"via": via} if via else {}))
         with transaction(url) as con:
             con.execute(alert_changes.update().where(alert_changes.c.change_id == p.change_id)
                         .values(delivered_at=_now()))

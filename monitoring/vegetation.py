@@ -16,7 +16,9 @@ stays below its baseline; the first valid composite at or above the baseline end
 alert per episode, id ``ndvi_anomaly:<parcel>:<start composite date>``: a rerun, or a later
 composite of the same episode, finds the same id (the alert's figures are updated; it is
 escalated to ``high`` after ``high_after_composites`` anomalous composites). Parameters and
-their sources: ``dbt_project/seeds/seed_vegetation_alert_rules.csv``.
+their sources: ``dbt_project/seeds/seed_vegetation_alert_rules.csv``. The evidence lists the
+latest composites of the episode and ``source_sha256``, the sha256 of the received files that
+carried its composites below the baseline.
 
 All in DuckDB over the raw Parquet (hash aggregates for the baselines, window functions per
 parcel for the episodes): the city's ~200,000 parcels x 23 composites a year stay in DuckDB;
@@ -152,6 +154,7 @@ episodes as (
             'baseline_years': r.baseline_years,
             'is_anomalous': r.is_anomalous
         }} order by r.composite_date desc)[1:{listed}] as composites,
+        list(r.composite_date order by r.composite_date) as below_dates,
     from starts as s
     inner join runs as r
         on r.pid = s.pid and r.run_id = s.run_id
@@ -163,7 +166,33 @@ episodes as (
 select p.parcel_id, ep.* exclude (pid), p.county_code, p.zone_id, p.land_class
 from episodes as ep
 inner join parcels_judged as p using (pid)
-order by p.parcel_id, ep.start_date
+"""
+
+#: Step 4 (only the episodes found): the received files behind each episode's composites below
+#: the baseline (the raw layer's ``_source_sha256`` of those rows), for the alert's evidence.
+#: A join of the few episode composites against the raw view, so the city-scale steps above
+#: never carry a 64-character string per composite.
+FILES_SQL = """
+with episode_composites as (
+    select parcel_id, start_date, unnest(below_dates) as composite_date
+    from episodes_found
+),
+
+files as (
+    select
+        e.parcel_id,
+        e.start_date,
+        list(distinct v._source_sha256 order by v._source_sha256) as source_sha256s,
+    from episode_composites as e
+    inner join {vi} as v using (parcel_id, composite_date)
+    where v.quality = {kept_quality} and v.ndvi is not null
+    group by all
+)
+
+select ep.* exclude (below_dates), coalesce(f.source_sha256s, []) as source_sha256s
+from episodes_found as ep
+left join files as f using (parcel_id, start_date)
+order by ep.parcel_id, ep.start_date
 """
 
 
@@ -193,7 +222,7 @@ def episodes(p: Paths) -> list[dict]:
     try:
         vi = rawlayer.view(con, p, "vegetation_indices",
                            ["parcel_id", "composite_date", "ndvi", "quality"],
-                           disjoint_by="composite_date")
+                           disjoint_by="composite_date", with_source=True)
         parcels = rawlayer.view(con, p, "parcels", ["parcel_id", "survey_year", "county_code",
                                                     "zone_id", "land_class"])
         con.execute(OBSERVATIONS_SQL.format(parcels=parcels, vi=vi,
@@ -204,10 +233,11 @@ def episodes(p: Paths) -> list[dict]:
             return []
         cols, selects = _baseline_sql(years)
         con.execute(PIVOT_SQL.format(year_columns=cols, baseline_selects=selects))
-        cur = con.execute(EPISODES_SQL.format(
+        con.execute("create temp table episodes_found as " + EPISODES_SQL.format(
             relative_drop=prm["relative_drop"], min_drop_ndvi=prm["min_drop_ndvi"],
             min_baseline_years=int(prm["min_baseline_years"]), k=k, k_minus_1=k - 1,
             listed=LISTED_COMPOSITES))
+        cur = con.execute(FILES_SQL.format(vi=vi, kept_quality=int(prm["kept_quality"])))
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
     finally:
@@ -245,6 +275,7 @@ def _alert(ep: dict) -> Alert:
             "last_below": ep["last_below"].isoformat(), "composites_below": ep["n_below"],
             "composites_anomalous": ep["n_anomalous"], "max_drop_pct": drop_pct,
             "composites": ep["composites"],
+            "source_sha256": list(ep["source_sha256s"]),
             "rule": {k: prm[k] for k in ("relative_drop", "min_drop_ndvi",
                                          "consecutive_composites", "min_baseline_years",
                                          "kept_quality")},

@@ -1,7 +1,9 @@
 """Alerting inside the ingest DAGs: after a family's files are ingested, the monitoring
 evaluators that watch that family look at the raw layer, the found alerts are recorded in the
 alert store (:mod:`monitoring.store`, one transaction per evaluator) and the state changes are
-delivered. An alert never waits for the nightly run.
+delivered: under Airflow by the task itself through the Airflow notifier
+(:class:`orchestration.notifier.AlertNotifier`, given the task's context), from the CLI straight
+from the store. An alert never waits for the nightly run.
 
 Each evaluator is ``evaluate(p: Paths, run_id: str) -> list[Alert]``: deterministic in the data
 (the same raw layer gives the same alerts with the same ids), so reruns change nothing.
@@ -12,7 +14,8 @@ from __future__ import annotations
 import importlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from monitoring import store
 from sinkwatch.config import Paths, paths
@@ -36,9 +39,22 @@ def evaluators_for(family: str) -> list[tuple[str, Callable]]:
     return out
 
 
-def run(families: list[str], run_id: str = "manual", p: Paths | None = None) -> dict:
+def deliver(context: Mapping[str, Any] | None = None) -> int:
+    """Send the alert store's pending state changes, each once; returns how many were sent.
+    With an Airflow ``context`` (a task's) through the Airflow notifier, which names the DAG run
+    in each delivery; without one (CLI) straight from the store."""
+    if context is None:
+        return store.deliver()
+    from orchestration.notifier import AlertNotifier
+
+    return AlertNotifier().send(context)
+
+
+def run(families: list[str], run_id: str = "manual", p: Paths | None = None,
+        context: Mapping[str, Any] | None = None) -> dict:
     """Evaluate, record and deliver the alerts of ``families``; returns per-evaluator figures
-    (alerts found, state changes, seconds) and the number of deliveries."""
+    (alerts found, state changes, seconds) and the number of deliveries. ``context``: the
+    Airflow task's, when run by ``evaluate_alerts`` (see :func:`deliver`)."""
     p = p or paths()
     figures: dict[str, dict] = {}
     for family in families:
@@ -49,7 +65,7 @@ def run(families: list[str], run_id: str = "manual", p: Paths | None = None) -> 
             figures[spec] = {"alerts": len(found), "changes": len(changes),
                              "seconds": round(time.perf_counter() - t0, 3)}
             log.info("%s: %d alert(s), %d state change(s)", spec, len(found), len(changes))
-    delivered = store.deliver()
+    delivered = deliver(context)
     page = refresh_page(p, run_id)
     return {"evaluators": figures, "delivered": delivered, "page": str(page) if page else None}
 
@@ -71,10 +87,12 @@ def refresh_page(p: Paths, run_id: str):
     return refresh_alerts_page(p.site, frames, run_id)
 
 
-def set_state(alert_id: str, state: str, by: str, note: str = "") -> dict:
-    """A duty officer acknowledges or closes an alert (CLI, or the ``alert_state`` DAG): the
-    change is recorded and delivered at once, and the alerts page shows it."""
+def set_state(alert_id: str, state: str, by: str, note: str = "",
+              context: Mapping[str, Any] | None = None) -> dict:
+    """A duty officer acknowledges or closes an alert (CLI, or the ``alert_state`` DAG with its
+    task's ``context``): the change is recorded and delivered at once, and the alerts page
+    shows it."""
     change = store.set_state(alert_id, state, by=by, note=note)
-    store.deliver()
+    deliver(context)
     refresh_page(paths(), f"alert_state {alert_id}")
     return change

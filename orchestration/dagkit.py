@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from airflow.sdk import Asset, task
 
+from orchestration.notifier import AlertNotifier
 from orchestration.openlineage import dataset
 from sinkwatch.contracts import FAMILIES
 
@@ -65,12 +66,21 @@ def ingest_task(family: str):
 
 
 def alert_task(families: tuple[str, ...]):
-    """After the ingest tasks: evaluate, record and deliver the alerts on what just arrived."""
+    """After the ingest tasks: evaluate, record and deliver the alerts on what just arrived.
 
-    @task(task_id="evaluate_alerts", trigger_rule="all_done")
+    The task delivers through the Airflow notifier (:class:`orchestration.notifier.AlertNotifier`);
+    the notifier is also its retry and failure callback, so the changes an evaluator recorded
+    before another one failed are delivered at once (each change once: the store's outbox)."""
+    notifier = AlertNotifier()
+
+    @task(task_id="evaluate_alerts", trigger_rule="all_done", on_retry_callback=notifier,
+          on_failure_callback=[_on_failure, notifier])
     def _alerts(run_id: str | None = None) -> dict:
+        from airflow.sdk import get_current_context
+
         from orchestration import alerting
 
-        return alerting.run(list(families), run_id=run_id or "manual")
+        return alerting.run(list(families), run_id=run_id or "manual",
+                            context=get_current_context())
 
     return _alerts()

@@ -102,3 +102,21 @@ def test_tasks_declare_openlineage_inputs_and_outputs(dagbag):
     nightly = dagbag.dags["sinkwatch_nightly"]
     assert nightly.get_task("refresh_dashboard").downstream_task_ids == {"refresh_report_draft"}
     assert set(dagbag.dags["annual_report"].params) == {"year", "as_of", "final"}
+
+
+def test_the_alert_notifier_is_attached(dagbag):
+    """evaluate_alerts delivers through the Airflow notifier and has it as retry and failure
+    callback; the alert_state DAG has it as success and failure callback."""
+    from orchestration.notifier import AlertNotifier
+
+    def notifiers(callbacks) -> list:
+        cbs = callbacks if isinstance(callbacks, list | tuple) else [callbacks]
+        return [c for c in cbs if isinstance(c, AlertNotifier)]
+
+    for dag_id in ("ingest_disturbances", "ingest_remote_sensing", "ingest_weather"):
+        t = dagbag.dags[dag_id].get_task("evaluate_alerts")
+        assert notifiers(t.on_failure_callback) and notifiers(t.on_retry_callback), dag_id
+        # the failure alert about the task itself is still sent
+        assert any(getattr(c, "__name__", "") == "_on_failure" for c in t.on_failure_callback)
+    dag = dagbag.dags["alert_state"]
+    assert notifiers(dag.on_success_callback) and notifiers(dag.on_failure_callback)

@@ -4,6 +4,7 @@ parcels a hand check selects, escalation rules, reruns change nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 
@@ -110,6 +111,12 @@ def layer(home):
     return home
 
 
+def _pest_files(p) -> list[str]:
+    """The sha256 of the received pest report files (the raw layer names its files by them)."""
+    return sorted(f.stem for f in (p.raw / "pest_reports").glob("*.parquet")
+                  if f.name != "_empty.parquet")
+
+
 def _pine_alerts(p) -> dict[str, store.Alert]:
     return {a.alert_id: a for a in pests.evaluate(p, "test") if "pine_wilt" in a.alert_id}
 
@@ -133,6 +140,9 @@ def test_clear_cut_radius_selects_the_hand_checked_parcels(layer) -> None:
     # plots inside the circle, with their live host trees
     assert clear["plot_list"] == [{"plot_id": "FP-1", "distance_m": 300.0, "host_trees": 3}]
     assert "FP-1" in a.message and "3 host parcel(s)" in a.message
+    # evidence: the reports and the received file they came from
+    assert a.evidence["report_ids"] == ["PW-1"]
+    assert a.evidence["source_sha256"] == _pest_files(layer) and len(_pest_files(layer)) == 1
 
 
 def test_the_city_albers_would_misplace_the_circle() -> None:
@@ -171,6 +181,7 @@ def test_a_report_without_a_point_gets_a_county_level_alert(layer) -> None:
     a = _pine_alerts(layer)["pest_outbreak:pine_wilt_nematode:county:150222:2025"]
     assert a.severity == "critical" and a.lon is None and a.county_codes == ("150222",)
     assert a.evidence["has_point"] is False and "cannot be placed" in a.message
+    assert a.evidence["source_sha256"] == _pest_files(layer)
 
 
 def test_rerun_records_no_new_change(layer, tmp_path) -> None:
@@ -188,7 +199,12 @@ def reports(*rows: tuple) -> pd.DataFrame:
             "severity", "damaged_rate_pct"]
     df = pd.DataFrame([dict(zip(cols, r, strict=True)) for r in rows])
     df["report_date"] = [dt.date.fromisoformat(d) for d in df["report_date"]]
+    df["_source_sha256"] = [year_file(d.year) for d in df["report_date"]]  # one file a year
     return df
+
+
+def year_file(year: int) -> str:
+    return hashlib.sha256(f"pest_reports_{year}.csv".encode()).hexdigest()
 
 
 def by_id(alerts: list[store.Alert]) -> dict[str, store.Alert]:
@@ -209,6 +225,7 @@ def test_insects_escalate_by_severity_spread_and_damaged_rate() -> None:
     # 160 mu (120 + 40, two parcels) >= 1.5 x 100: spread, one step up from warning
     assert a24.severity == "high" and a24.evidence["area_mu"] == 160.0
     assert a24.evidence["report_ids"] == ["A2", "A3"]
+    assert a24.evidence["source_sha256"] == [year_file(2024)]
     assert found[f"pest_outbreak:{fw}:150221:2024"].severity == "warning"
     a25 = found[f"pest_outbreak:{fw}:150207:2025"]
     # 2.5 % >= 2 %: at least high; 300 >= 1.5 x 160: spread -> critical
@@ -231,6 +248,7 @@ def test_rodents_by_affected_area_of_county_and_season() -> None:
                           f"pest_outbreak:{rp}:150223:2025-autumn"}
     spring = found[f"pest_outbreak:{rp}:150223:2025-spring"]
     assert spring.severity == "warning" and spring.evidence["area_mu"] == 11_000.0
+    assert spring.evidence["source_sha256"] == [year_file(2025)]
     assert found[f"pest_outbreak:{rp}:150223:2025-autumn"].severity == "high"
 
 

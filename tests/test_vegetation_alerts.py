@@ -75,10 +75,18 @@ HEADER = "parcel_id,date,ndvi,evi,quality"
 CUT = dt.date(2025, 6, 26)  # the first file ends with the composite of 2025-06-26 (doy 177)
 
 
-def ingest(home, name: str, lines: list[str]) -> None:
+def ingest(home, name: str, lines: list[str]) -> str:
+    """Ingest one file; returns its sha256."""
     write(home.landing_for("vegetation_indices") / name, "\n".join([HEADER, *lines]) + "\n")
     got = ingest_family("vegetation_indices", home, gate=False, docs=False)
     assert [r.status for r in got] == ["loaded"], [r.detail for r in got]
+    return got[0].sha256
+
+
+def raw_files(home) -> list[str]:
+    """The sha256 of the received vegetation files (the raw layer names its files by them)."""
+    return sorted(f.stem for f in (home.raw / "vegetation_indices").glob("*.parquet")
+                  if f.name != "_empty.parquet")
 
 
 @pytest.fixture
@@ -91,7 +99,8 @@ def layer(home):
 
 
 def test_one_alert_per_episode_and_what_is_excluded(layer) -> None:
-    ingest(layer, "vi_b.csv", rows(after=CUT))
+    [file_a] = raw_files(layer)
+    file_b = ingest(layer, "vi_b.csv", rows(after=CUT))
     found = {a.alert_id: a for a in vegetation.evaluate(layer, "test")}
     assert set(found) == {
         "ndvi_anomaly:G1:2025-06-10",  # G1: one episode, not one alert per composite
@@ -111,6 +120,10 @@ def test_one_alert_per_episode_and_what_is_excluded(layer) -> None:
     assert g3.severity == "warning" and g3.evidence["composites_anomalous"] == 2
     assert [c["date"] for c in g3.evidence["composites"]] == ["2025-07-12", "2025-06-10"]
     assert g1.county_codes == ("150223",) and g1.parcel_ids == ("G1",)
+    # evidence: the received files behind the episode's composites (06-10 and 06-26 came in the
+    # first file, 07-12 and 07-28 in the second; G5's second episode only in the second)
+    assert g1.evidence["source_sha256"] == sorted([file_a, file_b])
+    assert found["ndvi_anomaly:G5:2025-08-29"].evidence["source_sha256"] == [file_b]
 
 
 def test_not_raised_without_enough_baseline_years(layer) -> None:
@@ -139,8 +152,12 @@ def test_episode_id_is_stable_as_composites_arrive_and_reruns_change_nothing(lay
 
 def test_a_corrected_redelivery_replaces_the_composite(layer) -> None:
     """A later file repeating a key wins (the raw layer keeps both files)."""
-    ingest(layer, "vi_b.csv", rows(after=CUT))
+    [file_a] = raw_files(layer)
+    file_b = ingest(layer, "vi_b.csv", rows(after=CUT))
     fixed = f"G1,2025-06-10,{usual(161, 2025):.4f},0.1,0"  # the 06-10 composite was fine
-    ingest(layer, "vi_c_correction.csv", [fixed])
-    found = {a.alert_id for a in vegetation.evaluate(layer, "t") if ":G1:" in a.alert_id}
-    assert found == {"ndvi_anomaly:G1:2025-06-26"}
+    file_c = ingest(layer, "vi_c_correction.csv", [fixed])
+    found = {a.alert_id: a for a in vegetation.evaluate(layer, "t") if ":G1:" in a.alert_id}
+    assert set(found) == {"ndvi_anomaly:G1:2025-06-26"}
+    # the correction holds a composite that is not below its baseline: not evidence
+    files = found["ndvi_anomaly:G1:2025-06-26"].evidence["source_sha256"]
+    assert files == sorted([file_a, file_b]) and file_c not in files
