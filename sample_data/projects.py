@@ -69,6 +69,18 @@ def _pick(land: Landscape, project: str | None, origin: str, n: int, taken: set[
     return out
 
 
+def _pick_stratum(land: Landscape, county: str, forest_type: str, origin: str, n: int,
+                  taken: set[str]) -> list[Parcel]:
+    """``n`` tree-forest parcels of one county, forest type and origin (in landscape order), or
+    none when the stratum has fewer (the small sample)."""
+    pool = [p for p in land.parcels if p.land_class == "forest" and p.county == county
+            and p.forest_type == forest_type and p.origin == origin and p.parcel_id not in taken]
+    if len(pool) < n:
+        return []
+    taken.update(p.parcel_id for p in pool[:n])
+    return pool[:n]
+
+
 def _ids(parcels: list[Parcel]) -> str:
     return ";".join(p.parcel_id for p in parcels)
 
@@ -82,7 +94,11 @@ def write_projects(land: Landscape, out: Path, reports_dir: Path) -> list[Path]:
     burned = _burned_tree_parcel(land, reports_dir)
     ccer = _pick(land, burned.sink_project_id if burned else "P-FOR-002", "planted", 4, taken,
                  near=burned)
-    local = _pick(land, "P-FOR-003", "planted", 3, taken)
+    # the city's subscription programme enrols stands of a well-measured stratum (昆都仑区
+    # planted conifers): a credit is what survives the methodology's uncertainty deduction, and
+    # stands of a two-plot stratum lose all of it (u90 above 100 %)
+    local = (_pick_stratum(land, "150202", "conifer", "planted", 3, taken)
+             or _pick(land, "P-FOR-003", "planted", 3, taken))
     managed = _pick(land, "P-FOR-001", "natural", 3, taken)
     failing = _pick(land, "P-FOR-007", "planted", 2, taken)
     verra = _pick(land, "P-FOR-009", "planted", 2, taken)
@@ -95,8 +111,8 @@ def write_projects(land: Landscape, out: Path, reports_dir: Path) -> list[Path]:
         ("BT-CCER-001", "石拐区华北落叶松碳汇造林项目", "afforestation", "CCER-14-001-V01", "CCER",
          "石拐区国有林场", "2019-04-10", "30", _mu(ccer), species[id(ccer)], "protection", "2009",
          "true", _ids(ccer), ""),
-        ("BT-LOCAL-002", "九原区碳中和林认购项目", "afforestation", "CCER-14-001-V01", "LOCAL",
-         "九原区林业和草原局", "2020-03-20", "20", _mu(local), species[id(local)], "protection",
+        ("BT-LOCAL-002", "包头市碳中和林认购项目", "afforestation", "CCER-14-001-V01", "LOCAL",
+         "包头市林业和草原局", "2020-03-20", "20", _mu(local), species[id(local)], "protection",
          "2012", "true", _ids(local), ""),
         ("BT-CCER-003", "大青山天然次生林森林经营碳汇项目", "forest_management", "AR-CM-003-V01",
          "CCER", "包头市大青山国有林场", "2018-05-01", "20", _mu(managed),
