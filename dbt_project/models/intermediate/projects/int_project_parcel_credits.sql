@@ -5,7 +5,7 @@
 -- years (no remeasurement yet) are not credited.
 --   baseline_t   zero, or (non_project_same_stratum) the removals per ha of the non-project
 --                parcels of the same stratum and year x the parcel's area
---   leakage_t    leakage_fraction x (gross - baseline)
+--   leakage_t    leakage_fraction x max(gross - baseline, 0) (never negative: no leakage credit)
 --   uncertainty  deduction_share x max(gross - baseline - leakage, 0), the share from the
 --                project's 90 % half-width (int_project_uncertainty)
 with projects as (
@@ -75,7 +75,7 @@ final as (
         baselined.vintage,
         {{ measure('baselined.gross_removals_t') }} as gross_removals_t,
         {{ measure('baselined.baseline_t') }} as baseline_t,
-        {{ measure('baselined.leakage_fraction * (baselined.gross_removals_t - baselined.baseline_t)') }} as leakage_t,
+        {{ measure('baselined.leakage_fraction * greatest(baselined.gross_removals_t - baselined.baseline_t, 0)') }} as leakage_t,
         {{ measure('coalesce(uncertainty.deduction_share, 0) * greatest((1 - baselined.leakage_fraction) * (baselined.gross_removals_t - baselined.baseline_t), 0)') }} as uncertainty_deduction_t,
     from baselined
     left join uncertainty on baselined.project_id = uncertainty.project_id and baselined.vintage = uncertainty.vintage

@@ -22,7 +22,7 @@ final as (
         credits.leakage_t,
         credits.uncertainty_deduction_t,
         {{ measure('greatest(credits.baseline_t + credits.leakage_t + credits.uncertainty_deduction_t, 0)') }} as deductions_t,
-        {{ measure('greatest(credits.gross_removals_t, 0) - greatest(credits.baseline_t + credits.leakage_t + credits.uncertainty_deduction_t, 0)') }} as creditable_t,
+        {{ measure('greatest(greatest(credits.gross_removals_t, 0) - greatest(credits.baseline_t + credits.leakage_t + credits.uncertainty_deduction_t, 0), 0)') }} as creditable_t,
         cast(greatest(floor((round(greatest(credits.gross_removals_t, 0) * 1000)
             - round(greatest(credits.baseline_t + credits.leakage_t + credits.uncertainty_deduction_t, 0) * 1000)) / 1000), 0) as bigint) as creditable_units,
     from credits
