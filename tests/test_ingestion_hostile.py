@@ -102,6 +102,19 @@ def test_zip_bomb_is_refused_by_ratio_and_expanded_size(home, monkeypatch):
     assert not [p for p in home.home.rglob("xiaoban.geojson")]  # never extracted
 
 
+def test_a_zip_with_too_many_members_is_refused(home, monkeypatch):
+    monkeypatch.setenv("SINKWATCH_MAX_ZIP_MEMBERS", "3")
+    land = home.landing_for("parcels")
+    sent = _zip(land / "many.zip", {f"part_{i}.geojson": b"{}" for i in range(4)})
+    [row] = ingest_family("parcels", home, gate=False)
+    assert row.status == "unsafe_archive"
+    assert row.error == ("many.zip: 4 members (limit 3, SINKWATCH_MAX_ZIP_MEMBERS): "
+                         "the archive is refused")
+    assert _archived(home, row) == sent
+    _identity([row])
+    assert not [p for p in home.home.rglob("part_0.geojson")]  # never extracted
+
+
 def test_symlinks_in_landing_are_not_followed(home, tmp_path):
     outside = write(tmp_path / "outside" / "secret.csv", PESTS)
     (tmp_path / "outside_dir").mkdir()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -17,6 +18,7 @@ from dashboards.core import Col, Table
 from sinkwatch.spreadsheet import neutralise, neutralise_frame
 from tests.test_dashboard import make_marts
 
+HOSTILE_NAME = "=HYPERLINK(1)fire_reports.csv"
 HOSTILE = ['=HYPERLINK("http://evil.example/x","click")', "@SUM(1+1)", "+1+1", "-2+3",
            "\t=1+1", "\r=1+1"]
 
@@ -55,6 +57,21 @@ def test_site_csvs_carry_no_formula_from_an_upload(tmp_path):
     home = tmp_path / "home"
     (home / "warehouse").mkdir(parents=True)
     db = make_marts(home / "warehouse" / "marts.duckdb")
+    # the issue's second case: an upload *named* like a formula, listed per file on the health
+    # page and in quarantine_by_file.csv
+    with duckdb.connect(str(db)) as con:
+        con.execute("""
+            create table ops_ingestion_manifest (
+                family varchar, file_name varchar, sha256 varchar, size_bytes bigint,
+                received_at timestamptz, loaded_at timestamptz, rows_read bigint,
+                rows_accepted bigint, rows_quarantined bigint, status varchar, detail varchar,
+                archive_path varchar, raw_path varchar, quarantine_path varchar,
+                gate_suite varchar, gate_passed boolean, gate_failed_expectations bigint,
+                run_id varchar)""")
+        con.execute("insert into ops_ingestion_manifest values ('fire_reports', ?, 'd4', 10, "
+                    "'2025-03-31 01:00:00+00', '2025-03-31 01:01:00+00', 2, 0, 2, "
+                    "'schema_error', ?, null, null, null, null, null, null, 'r')",
+                    [HOSTILE_NAME, "@SUM(1+1) no column matches"])
     raw = home / "warehouse" / "raw" / "fire_reports"
     raw.mkdir(parents=True)
     pq.write_table(pa.table({
@@ -67,6 +84,9 @@ def test_site_csvs_carry_no_formula_from_an_upload(tmp_path):
     texts = {f.name: f.read_text(encoding="utf-8-sig") for f in (site / "data").glob("*.csv")}
     cells = [c for text in texts.values() for row in csv.reader(text.splitlines()) for c in row]
     assert any(c == "'" + HOSTILE[0] for c in cells), "the hostile cause is not in any CSV"
+    per_file = list(csv.reader(texts["quarantine_by_file.csv"].splitlines()))
+    assert any("'" + HOSTILE_NAME in row for row in per_file), per_file
+    assert any("'@SUM(1+1) no column matches" in row for row in per_file), per_file
     assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
     assert not [c for c in cells if c.startswith("-") and not _number(c)]
 
