@@ -57,6 +57,8 @@ grouped as (
         sum(removals_co2e_t order by zone_id, county_code, land_class) as removals_co2e_t,
         sum(emissions_co2e_t order by zone_id, county_code, land_class) as emissions_co2e_t,
         sum(net_sink_co2e_t order by zone_id, county_code, land_class) as net_sink_co2e_t,
+        sum(coalesce(memo_unmanaged_ch4_co2e_t, 0) order by zone_id, county_code, land_class)
+            as memo_unmanaged_ch4_co2e_t,
         count(*) as n_sink_rows,
     from sink_areas
     group by area_kind, area_id, year, land_class
@@ -78,6 +80,10 @@ final as (
         {{ measure('grouped.removals_co2e_t') }} as removals_co2e_t,
         {{ measure('grouped.emissions_co2e_t') }} as emissions_co2e_t,
         {{ measure('grouped.net_sink_co2e_t') }} as net_sink_co2e_t,
+        -- the memo item and the all-wetlands sensitivity, as in fct_city_annual_sink
+        {{ measure('grouped.memo_unmanaged_ch4_co2e_t') }} as memo_unmanaged_ch4_co2e_t,
+        {{ measure('grouped.net_sink_co2e_t') }}
+            - {{ measure('grouped.memo_unmanaged_ch4_co2e_t') }} as net_sink_all_wetlands_co2e_t,
         {{ measure('coalesce(uncertainty.u95_co2e_t, 0)') }} as net_sink_u95_co2e_t,
         {{ measure('grouped.net_sink_co2e_t - coalesce(uncertainty.u95_co2e_t, 0)') }} as net_sink_ci95_low_co2e_t,
         {{ measure('grouped.net_sink_co2e_t + coalesce(uncertainty.u95_co2e_t, 0)') }} as net_sink_ci95_high_co2e_t,
