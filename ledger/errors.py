@@ -49,6 +49,12 @@ class AlreadyRetired(LedgerError):
     code = "already_retired"
 
 
+class BufferFirst(LedgerError):
+    """A loss that does not cancel buffer units first, or is short without its alert row."""
+
+    code = "buffer_first"
+
+
 class AppendOnly(LedgerError):
     code = "append_only"
 
@@ -65,7 +71,7 @@ class Busy(LedgerError):
 
 
 _BY_TAG = {cls.code: cls for cls in (OverIssuance, SchemeConflict, SerialConflict,
-                                      AlreadyRetired, AppendOnly, ChainBroken)}
+                                      AlreadyRetired, BufferFirst, AppendOnly, ChainBroken)}
 
 # Declarative constraints (no trigger message): constraint name, or SQLite's column list.
 _BY_CONSTRAINT: list[tuple[str, type[LedgerError], str]] = [

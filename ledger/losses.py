@@ -6,6 +6,12 @@ Per scheme: cancel buffer units first (the scheme's pooled buffer account, lowes
 first); if the buffer is short, cancel the parcel's own units that the issuer still holds
 (unsold), and raise an alert naming the shortfall and what stays uncovered (units already sold
 or retired are never taken back).
+
+The database enforces the same (migration 0002, ``ledger/migrations/sql/0002_*.sql``): a loss's
+buffer and parcel units equal its ``loss_buffer`` and ``loss_parcel`` cancellations; a loss
+takes parcel units or leaves units uncovered only when the scheme's buffer holds no units, and
+then has a ``buffer_short`` alert row for the shortfall. PostgreSQL checks at commit; SQLite
+checks when the loss row is inserted, so ``write_loss`` writes it last there.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, insert, select
 
 from ledger import units
 from ledger.errors import Invalid
@@ -128,3 +134,25 @@ def plan_loss(conn: Connection, parcel_id: str, year: int, loss_kg: int, loss_un
                          "from_buffer_units": 0, "from_parcel_units": 0, "uncovered_units": 0})
     p.blocks = units.plan(conn, groups)
     return p
+
+
+def write_loss(conn: Connection, event_id: int, p: LossPlan) -> None:
+    """Write a planned loss for event ``event_id``. PostgreSQL checks each loss row when the
+    transaction commits (deferred constraint triggers), so the loss rows come first, as the
+    foreign keys of its cancellations and alerts want. SQLite has no deferred triggers: it checks
+    a loss row when it is inserted, so there the loss rows come last, after the cancellations,
+    alerts and blocks they must see, with this transaction's foreign keys checked at commit."""
+    def rows(table: Any, written: list[dict[str, Any]]) -> None:
+        if written:
+            conn.execute(insert(table), [{**r, "event_id": event_id} for r in written])
+
+    loss_last = conn.dialect.name == "sqlite"
+    if loss_last:
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # until this transaction ends
+    else:
+        rows(loss, p.losses)
+    rows(cancellation, p.cancellations)
+    rows(alert, p.alerts)
+    units.apply(conn, event_id, p.blocks)
+    if loss_last:
+        rows(loss, p.losses)

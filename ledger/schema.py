@@ -107,6 +107,9 @@ account = Table(
     CheckConstraint("kind <> 'buffer' OR scheme_code IS NOT NULL",
                     name="ck_ledger_account_buffer_scheme"),
 )
+# One buffer account per scheme (migration 0002): a loss cancels "the scheme's buffer" first.
+Index("uq_ledger_account_buffer_scheme", account.c.scheme_code, unique=True,
+      sqlite_where=account.c.kind == "buffer", postgresql_where=account.c.kind == "buffer")
 
 api_user = Table(
     "ledger_user", metadata,
@@ -229,6 +232,9 @@ retirement = Table(
     CheckConstraint(_in("purpose_kind", PURPOSE_KINDS), name="ck_ledger_retirement_purpose"),
 )
 
+# A loss row per scheme. Migration 0002's triggers: its buffer and parcel units equal its
+# loss_buffer and loss_parcel cancellations; parcel or uncovered units only once the scheme's
+# buffer holds nothing, and then a buffer_short alert row for them (checked at commit).
 loss = Table(
     "ledger_loss", metadata,
     Column("loss_id", BigInteger, primary_key=True, autoincrement=False),

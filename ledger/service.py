@@ -38,12 +38,11 @@ from ledger.errors import (
     SchemeConflict,
     from_db,
 )
-from ledger.losses import plan_loss
+from ledger.losses import plan_loss, write_loss
 from ledger.schema import (
     PURPOSE_KINDS,
     ROLES,
     account,
-    alert,
     api_user,
     block,
     cancellation,
@@ -52,7 +51,6 @@ from ledger.schema import (
     issuance,
     issuance_line,
     lock,
-    loss,
     retirement,
     scheme,
     subscription,
@@ -575,10 +573,7 @@ class Ledger:
         with self._write() as conn:
             p = plan_loss(conn, parcel_id, int(year), loss_kg, units_for_kg(loss_kg), cause)
             eid, digest = self._event(conn, "loss", actor, reason, p.data)
-            self._insert(conn, loss, eid, p.losses)
-            self._insert(conn, cancellation, eid, p.cancellations)
-            self._insert(conn, alert, eid, p.alerts)
-            units.apply(conn, eid, p.blocks)
+            write_loss(conn, eid, p)  # the database checks buffer-first and the alert
         alerts = [{**a, "event_id": eid} for a in p.alerts]
         self._notify(alerts)
         return {"event_id": eid, "hash": digest, "losses": p.losses, "alerts": alerts,

@@ -249,6 +249,7 @@ def test_a_loss_cancels_buffer_units_first_and_alerts_when_the_buffer_is_short(l
     r = led.record_loss("P-1", 2025, "5.3", cause="fire", **A)  # 6 units
     assert r["losses"][0]["from_buffer_units"] == 6 and not r["alerts"] and not sent
     assert held(led, "BUFFER-LOCAL") == 6 and held(led, "BUREAU") == 100
+    assert loss_rows(led, 1) == ([("loss_buffer", "BUFFER-LOCAL", 6)], [])  # buffer only
     r = led.record_loss("P-1", 2025, "10", cause="pest", **A)
     loss = r["losses"][0]
     assert (loss["reversal_units"], loss["from_buffer_units"], loss["from_parcel_units"],
@@ -256,6 +257,9 @@ def test_a_loss_cancels_buffer_units_first_and_alerts_when_the_buffer_is_short(l
     assert r["alerts"][0]["shortfall_units"] == 4 and len(sent) == 1
     assert sent[0][0] == "ledger: buffer_short" and "P-1" in sent[0][1]
     assert held(led, "BUFFER-LOCAL") == 0 and held(led, "BUREAU") == 96
+    # the buffer's last 6, then 4 of the parcel's unsold units; the alert row is in the ledger
+    assert loss_rows(led, 2) == ([("loss_buffer", "BUFFER-LOCAL", 6),
+                                  ("loss_parcel", "BUREAU", 4)], [("buffer_short", "LOCAL", 4)])
     led.register_account("ORG-1", "包头钢铁", **A)
     led.subscribe("ORG-1", 90, purpose_kind="year", purpose_name="2025 碳中和", **A)
     r = led.record_loss("P-1", 2025, "500", cause="fire", **A)  # capped: 112 - 16 reversed
@@ -266,6 +270,79 @@ def test_a_loss_cancels_buffer_units_first_and_alerts_when_the_buffer_is_short(l
     assert held(led, "ORG-1") == 90  # units sold are never taken back
     r = led.record_loss("P-7", 2025, "3", cause="fire", **A)  # nothing issued for P-7
     assert r["losses"][0]["reversal_units"] == 0 and not r["alerts"]
+    assert_verified(led)
+
+
+def loss_rows(led: Ledger, loss_id: int) -> tuple[list, list]:
+    """A loss's cancellations (kind, account, units) and alerts (kind, scheme, shortfall)."""
+    with led.read() as conn:
+        cancelled = conn.execute(text(
+            "SELECT kind, account_id, quantity FROM ledger_cancellation "
+            f"WHERE loss_id = {loss_id} ORDER BY cancellation_id")).all()
+        alerts = conn.execute(text("SELECT kind, scheme_code, shortfall_units FROM ledger_alert "
+                                   f"WHERE loss_id = {loss_id} ORDER BY alert_id")).all()
+    return [tuple(r) for r in cancelled], [tuple(r) for r in alerts]
+
+
+def raw_loss(led: Ledger, ev: int, *, buffer: int = 0, parcel: int = 0, uncovered: int = 0,
+             cancel: tuple[tuple[str, str, int], ...] = (), alert: int | None = None
+             ) -> list[str]:
+    """Raw SQL for a LOCAL loss on P-1 (loss 9) with its cancellations and alert, in the order
+    each database checks it: PostgreSQL at commit (the loss row first, as its foreign keys
+    want); SQLite when the loss row is inserted (so it comes last, foreign keys deferred)."""
+    loss = ("INSERT INTO ledger_loss (loss_id, event_id, parcel_id, year, scheme_code, cause, "
+            "loss_kg, reversal_units, from_buffer_units, from_parcel_units, uncovered_units) "
+            f"VALUES (9, {ev}, 'P-1', 2025, 'LOCAL', 'fire', 1000, "
+            f"{buffer + parcel + uncovered}, {buffer}, {parcel}, {uncovered})")
+    rest = [f"INSERT INTO ledger_cancellation (cancellation_id, event_id, kind, account_id, "
+            f"quantity, loss_id) VALUES ({90 + i}, {ev}, '{kind}', '{acct}', {n}, 9)"
+            for i, (kind, acct, n) in enumerate(cancel)]
+    if alert is not None:
+        rest.append("INSERT INTO ledger_alert (alert_id, event_id, kind, scheme_code, loss_id, "
+                    f"shortfall_units, message) VALUES (99, {ev}, 'buffer_short', 'LOCAL', 9, "
+                    f"{alert}, 'raw')")
+    if led.engine.dialect.name == "sqlite":
+        return ["PRAGMA defer_foreign_keys = ON", *rest, loss]
+    return [loss, *rest]
+
+
+def test_the_database_refuses_a_loss_that_skips_the_buffer_or_its_alert(led):
+    stock(led)  # 112 units, 12 in the buffer
+    led.issue("LOCAL", 2024, ["P-1"], project="p", **A)
+    ev = last_event(led)
+    # parcel units taken while the buffer holds 12 (with a matching alert: only the order fails)
+    err = db_refuses(led, *raw_loss(led, ev, parcel=3, cancel=(("loss_parcel", "BUREAU", 3),),
+                                    alert=3))
+    assert isinstance(err, E.BufferFirst) and "cancels buffer units first" in str(err), err
+    # units left uncovered while the buffer holds 12
+    err = db_refuses(led, *raw_loss(led, ev, uncovered=5, alert=5))
+    assert isinstance(err, E.BufferFirst) and "cancels buffer units first" in str(err), err
+    # a loss row that claims buffer units no cancellation took
+    err = db_refuses(led, *raw_loss(led, ev, buffer=4))
+    assert isinstance(err, E.BufferFirst), err
+    assert "loss_buffer and loss_parcel cancellations" in str(err), err
+    # "buffer" units cancelled from the issuer's account
+    err = db_refuses(led, *raw_loss(led, ev, buffer=2, cancel=(("loss_buffer", "BUREAU", 2),)))
+    assert isinstance(err, E.BufferFirst), err
+    led.record_loss("P-1", 2025, "12", cause="fire", **A)  # empties the buffer: loss 1
+    assert held(led, "BUFFER-LOCAL") == 0 and loss_rows(led, 1)[1] == []
+    ev = last_event(led)
+    # the buffer is empty now, but a short loss needs its alert row
+    err = db_refuses(led, *raw_loss(led, ev, uncovered=2))
+    assert isinstance(err, E.BufferFirst) and "buffer_short alert row" in str(err), err
+    err = db_refuses(led, *raw_loss(led, ev, parcel=2, cancel=(("loss_parcel", "BUREAU", 2),),
+                                    alert=1))  # an alert for less than the shortfall
+    assert isinstance(err, E.BufferFirst) and "buffer_short alert row" in str(err), err
+    # parcel units cancelled later for a loss already recorded
+    err = db_refuses(led, "INSERT INTO ledger_cancellation (cancellation_id, event_id, kind, "
+                     f"account_id, quantity, loss_id) VALUES (90, {ev}, 'loss_parcel', 'BUREAU', "
+                     "3, 1)")
+    assert isinstance(err, E.BufferFirst), err
+    # one buffer account per scheme
+    with pytest.raises(DBAPIError, match="(?i)unique"):
+        with led.engine.begin() as conn:
+            conn.execute(text("INSERT INTO ledger_account (account_id, kind, name, scheme_code) "
+                              "VALUES ('BUFFER-2', 'buffer', 'x', 'LOCAL')"))
     assert_verified(led)
 
 
