@@ -273,15 +273,19 @@ def projection(result: dict, factor: float = PROVINCE_FACTOR) -> dict | None:
 def bench_scale(scale: str, work: Path, regenerate: bool, alerts: bool = True) -> dict:
     """Generate (or reuse) the dataset of ``scale`` in ``work``; full run, floor, nightly run
     and (``alerts``) the alert latency."""
-    from bench import generate
-
     data = work / "data"
     marker = data / "dataset.json"
     stale = not marker.exists() or json.loads(marker.read_text())["scale"] != scale
     if regenerate or stale:
         shutil.rmtree(data, ignore_errors=True)
         print(f"generating the {scale} dataset in {data}", flush=True)
-        generate.generate(data, scale)
+        # in a child process: on Linux a child's ru_maxrss starts from its parent's peak at
+        # fork, so generating the city dataset here (2.7 GB) would show as every stage's peak
+        work.mkdir(parents=True, exist_ok=True)
+        _, _, code = run_child(["-m", "bench.generate", str(data), "--scale", scale],
+                               dict(os.environ, PYTHONPATH=str(REPO)), work / "generate.log")
+        if code:
+            raise RuntimeError(f"dataset generation failed: see {work / 'generate.log'}")
     dataset = json.loads(marker.read_text())
     print(f"dataset {scale}: {dataset['parcels']} parcels, {dataset['vegetation_index_rows']} "
           f"index rows (+{dataset['nightly_vegetation_index_rows']} tonight)", flush=True)
